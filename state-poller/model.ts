@@ -1,0 +1,83 @@
+// The Snapshot: one normalized, immutable view of the cluster that dns/ and lb/ both read.
+// Types only, no code: this is the only module dns/ and lb/ import from state-poller/.
+
+/** Where a task's DNS addresses may come from, in mesos-dns's `IPSources` vocabulary. */
+export type IpSource = 'netinfo' | 'mesos' | 'docker' | 'host';
+
+/** A problem found in upstream data: the item it names was skipped, everything else was kept. */
+export interface Diagnostic {
+  /** Stable code, e.g. SWY_UPSTREAM_INVALID_TASK. */
+  readonly code: string;
+  /** Which source produced it: "mesos", "marathon", "dns", "lb". */
+  readonly source: string;
+  /** What was skipped: a task id, framework name, app id, record name. */
+  readonly subject: string;
+  readonly message: string;
+}
+
+/** A Mesos agent (slave) that is part of the current state. */
+export interface Agent {
+  readonly id: string;
+  /** Addresses of the agent, from its pid (a literal IP, or a hostname resolved by the poller). */
+  readonly ips: readonly string[];
+  /** Port of the agent's pid, used for `_slave._tcp`. */
+  readonly port: number;
+}
+
+export interface DiscoveryPort {
+  readonly number: number;
+  /** "tcp", "udp" or "" (both). */
+  readonly protocol: string;
+  readonly name: string;
+}
+
+/** Mesos DiscoveryInfo, present only when its name is non-empty (as mesos-dns treats it). */
+export interface Discovery {
+  readonly name: string;
+  readonly ports: readonly DiscoveryPort[];
+}
+
+/** Container addresses of a task, by IP source, read from its newest TASK_RUNNING status. */
+export interface TaskAddresses {
+  readonly netinfo: readonly string[];
+  readonly mesos: readonly string[];
+  readonly docker: readonly string[];
+}
+
+/** A running Mesos task on a known agent. */
+export interface Task {
+  readonly id: string;
+  readonly name: string;
+  readonly agentId: string;
+  /** Host ports from the `ports` resource, expanded, in resource order. */
+  readonly ports: readonly number[];
+  readonly discovery: Discovery | null;
+  readonly addresses: TaskAddresses;
+}
+
+export interface Framework {
+  readonly name: string;
+  /** Scheduler addresses, from pid (or from hostname when there is no pid); empty when unknown. */
+  readonly ips: readonly string[];
+  /** Scheduler pid port; null when the framework has no pid. */
+  readonly port: number | null;
+  readonly tasks: readonly Task[];
+}
+
+/** The part of a Mesos master's /master/state that service discovery uses. */
+export interface MesosState {
+  /** The leader UPID as the master reported it, e.g. "master@10.0.0.1:5050". */
+  readonly leader: string;
+  readonly agents: readonly Agent[];
+  readonly frameworks: readonly Framework[];
+}
+
+export interface Snapshot {
+  /** Increases by one with every accepted state; 0 before the first. */
+  readonly generation: number;
+  /** Wall-clock time (ms since the epoch) at which this state was accepted. */
+  readonly loadedAt: number;
+  readonly mesos: MesosState | null;
+  /** Everything skipped while normalizing this state. */
+  readonly diagnostics: readonly Diagnostic[];
+}
