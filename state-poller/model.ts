@@ -4,6 +4,13 @@
 /** Where a task's DNS addresses may come from, in mesos-dns's `IPSources` vocabulary. */
 export type IpSource = 'netinfo' | 'mesos' | 'docker' | 'host';
 
+/** A "host:port" pair as written upstream, split. `raw` is kept because mesos-dns compares addresses as strings. */
+export interface HostPort {
+  readonly raw: string;
+  readonly host: string;
+  readonly port: number;
+}
+
 /** A problem found in upstream data: the item it names was skipped, everything else was kept. */
 export interface Diagnostic {
   /** Stable code, e.g. SWY_UPSTREAM_INVALID_TASK. */
@@ -68,6 +75,8 @@ export interface Framework {
 export interface MesosState {
   /** The leader UPID as the master reported it, e.g. "master@10.0.0.1:5050". */
   readonly leader: string;
+  /** The address part of the leader UPID; null when it is not a valid host:port. */
+  readonly leaderAddress: HostPort | null;
   readonly agents: readonly Agent[];
   readonly frameworks: readonly Framework[];
 }

@@ -1,0 +1,147 @@
+// The authoritative zone built from a RecordSet: which names exist, and the encoded records for each (name, type).
+// Pure: encoding is memoized per zone (a zone is never mutated), so each (name, type) is encoded at most once.
+import type { RecordSet, SrvTarget } from './records.js';
+import {
+  RCODE,
+  TYPE,
+  compressionContext,
+  encodeCompressedName,
+  encodeRecord,
+  ipv4Bytes,
+  ipv6Bytes,
+  soaRdata,
+  srvRdata,
+  type CompressionContext,
+  type SoaFields,
+} from './wire.js';
+
+export interface ZoneParams {
+  /** TTL of every record (mesos-dns `ttl`). */
+  readonly ttl: number;
+  /** Weight of every SRV record (mesos-dns `srvRecordDefaultWeight`). */
+  readonly srvWeight: number;
+  readonly soa: SoaFields;
+}
+
+/** The sections of an authoritative answer for one (name, type), each record already encoded. */
+export interface EncodedAnswer {
+  readonly rcode: number;
+  readonly answers: readonly Buffer[];
+  readonly authority: readonly Buffer[];
+  readonly additional: readonly Buffer[];
+}
+
+const OWNER_IS_QUESTION = Buffer.from([0xc0, 0x0c]);
+
+export class Zone {
+  readonly apex: string;
+  readonly records: RecordSet;
+  readonly params: ZoneParams;
+  /** Every name that exists: owners of records, the apex, and empty non-terminals between them. */
+  private readonly existing = new Set<string>();
+  private readonly cache = new Map<string, EncodedAnswer>();
+
+  constructor(records: RecordSet, params: ZoneParams) {
+    this.apex = records.apex;
+    this.records = records;
+    this.params = params;
+    this.existing.add(this.apex);
+    for (const map of [records.a, records.aaaa, records.srv]) {
+      for (const name of map.keys()) this.addWithAncestors(name);
+    }
+  }
+
+  private addWithAncestors(name: string): void {
+    let current = name;
+    while (current.length > this.apex.length && !this.existing.has(current)) {
+      this.existing.add(current);
+      current = current.slice(current.indexOf('.') + 1);
+    }
+  }
+
+  /** True when the name is the apex or lies below it. `name` is lower case and fully qualified. */
+  contains(name: string): boolean {
+    return name === this.apex || name.endsWith(`.${this.apex}`);
+  }
+
+  /** The encoded answer for an in-zone question; memoized. */
+  answer(name: string, qtype: number): EncodedAnswer {
+    const key = `${qtype} ${name}`;
+    let found = this.cache.get(key);
+    if (found === undefined) {
+      found = this.build(name, qtype);
+      this.cache.set(key, found);
+    }
+    return found;
+  }
+
+  private build(name: string, qtype: number): EncodedAnswer {
+    const ctx = compressionContext(name);
+    if (!this.existing.has(name)) {
+      return { rcode: RCODE.NXDOMAIN, answers: [], authority: [this.negativeSoa(ctx)], additional: [] };
+    }
+    const answers: Buffer[] = [];
+    const additional: Buffer[] = [];
+    const { a, aaaa, srv } = this.records;
+    const atApex = name === this.apex;
+    const wants = (type: number): boolean => qtype === type || qtype === TYPE.ANY;
+    if (wants(TYPE.A)) for (const ip of a.get(name) ?? []) answers.push(this.addressRecord(OWNER_IS_QUESTION, ip, 4));
+    if (wants(TYPE.AAAA)) for (const ip of aaaa.get(name) ?? []) answers.push(this.addressRecord(OWNER_IS_QUESTION, ip, 6));
+    if (wants(TYPE.SRV)) {
+      const targets = srv.get(name) ?? [];
+      for (const t of targets) answers.push(this.srvRecord(t, ctx));
+      additional.push(...this.targetAddresses(targets, ctx));
+    }
+    if (atApex && wants(TYPE.SOA)) {
+      answers.push(encodeRecord(OWNER_IS_QUESTION, TYPE.SOA, this.params.ttl, soaRdata(this.params.soa, ctx)));
+    }
+    if (atApex && wants(TYPE.NS)) {
+      answers.push(encodeRecord(OWNER_IS_QUESTION, TYPE.NS, this.params.ttl, encodeCompressedName(this.params.soa.mname, ctx)));
+      if (qtype === TYPE.NS) additional.push(...this.nameAddresses(this.params.soa.mname, ctx, false));
+    }
+    if (answers.length === 0) {
+      return { rcode: RCODE.NOERROR, answers, authority: [this.negativeSoa(ctx)], additional: [] };
+    }
+    return { rcode: RCODE.NOERROR, answers, authority: [], additional };
+  }
+
+  private addressRecord(owner: Buffer, ip: string, family: 4 | 6): Buffer {
+    return family === 4
+      ? encodeRecord(owner, TYPE.A, this.params.ttl, ipv4Bytes(ip))
+      : encodeRecord(owner, TYPE.AAAA, this.params.ttl, ipv6Bytes(ip));
+  }
+
+  private srvRecord(target: SrvTarget, ctx: CompressionContext): Buffer {
+    const rdata = srvRdata(0, this.params.srvWeight, target.port, encodeCompressedName(target.target, ctx));
+    return encodeRecord(OWNER_IS_QUESTION, TYPE.SRV, this.params.ttl, rdata);
+  }
+
+  /** Additional data for SRV answers: the first A and first AAAA of each distinct target, as mesos-dns gives. */
+  private targetAddresses(targets: readonly SrvTarget[], ctx: CompressionContext): Buffer[] {
+    const out: Buffer[] = [];
+    const seen = new Set<string>();
+    for (const { target } of targets) {
+      if (seen.has(target)) continue;
+      seen.add(target);
+      out.push(...this.nameAddresses(target, ctx, true));
+    }
+    return out;
+  }
+
+  private nameAddresses(name: string, ctx: CompressionContext, firstOnly: boolean): Buffer[] {
+    const owner = encodeCompressedName(name, ctx);
+    const v4 = this.records.a.get(name) ?? [];
+    const v6 = this.records.aaaa.get(name) ?? [];
+    return [
+      ...(firstOnly ? v4.slice(0, 1) : v4).map((ip) => this.addressRecord(owner, ip, 4)),
+      ...(firstOnly ? v6.slice(0, 1) : v6).map((ip) => this.addressRecord(owner, ip, 6)),
+    ];
+  }
+
+  /** The apex SOA for negative answers; its TTL is the negative-caching time of RFC 2308 (min of TTL and MINIMUM). */
+  private negativeSoa(ctx: CompressionContext): Buffer {
+    const owner = encodeCompressedName(this.apex, ctx);
+    const ttl = Math.min(this.params.ttl, this.params.soa.minimum);
+    return encodeRecord(owner, TYPE.SOA, ttl, soaRdata(this.params.soa, ctx));
+  }
+}

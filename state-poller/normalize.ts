@@ -1,0 +1,209 @@
+// Mesos /master/state JSON → the normalized MesosState of the Snapshot.
+// Pure and deterministic: hostnames are resolved by the caller beforehand and passed in; bad items become diagnostics.
+import { isIP } from 'node:net';
+import type { Agent, Diagnostic, Discovery, Framework, MesosState, Task, TaskAddresses } from './model.js';
+import {
+  describeIssues,
+  mesosAgentSchema,
+  mesosFrameworkSchema,
+  mesosStateSchema,
+  mesosStatusSchema,
+  mesosTaskSchema,
+  type MesosStateDoc,
+  type MesosStatusDoc,
+  type MesosTaskDoc,
+} from './mesos-types.js';
+import { isIpLiteral, parseUpid } from './upid.js';
+import { isRunnable } from './task-filter.js';
+
+/** Addresses found for each non-IP host name; a missing or empty entry means the name did not resolve. */
+export type HostTable = ReadonlyMap<string, readonly string[]>;
+
+export type ParsedState =
+  | { readonly ok: true; readonly doc: MesosStateDoc }
+  | { readonly ok: false; readonly message: string };
+
+const DOCKER_IP_LABEL = 'Docker.NetworkSettings.IPAddress';
+const MESOS_IP_LABEL = 'MesosContainerizer.NetworkSettings.IPAddress';
+
+/** Checks the top level of a state document. A failure here rejects the whole poll (the last good state stays). */
+export function parseMesosState(raw: unknown): ParsedState {
+  const result = mesosStateSchema.safeParse(raw);
+  if (!result.success) return { ok: false, message: describeIssues(result.error) };
+  return { ok: true, doc: result.data };
+}
+
+/** Host names (not IP literals) in agent and framework pids that must be resolved before normalizing. */
+export function hostnamesIn(doc: MesosStateDoc): string[] {
+  const names = new Set<string>();
+  const consider = (host: string | undefined): void => {
+    if (host !== undefined && host !== '' && !isIpLiteral(host)) names.add(host);
+  };
+  for (const raw of doc.slaves) {
+    const agent = mesosAgentSchema.safeParse(raw);
+    if (agent.success) consider(parseUpid(agent.data.pid)?.host);
+  }
+  for (const raw of doc.frameworks) {
+    const fw = mesosFrameworkSchema.safeParse(raw);
+    if (!fw.success) continue;
+    if (fw.data.pid) consider(parseUpid(fw.data.pid)?.host);
+    else if (fw.data.hostname) consider(fw.data.hostname);
+  }
+  return [...names].sort();
+}
+
+function addressesOf(host: string, hosts: HostTable): readonly string[] {
+  if (isIpLiteral(host)) return [host];
+  return hosts.get(host) ?? [];
+}
+
+/** Parses a Mesos ports range string: "[31000-31001, 31005-31005]"; "[31332]" is one port (mesos-dns panics on it). */
+export function parsePortRanges(text: string | null | undefined): number[] | null {
+  if (text === null || text === undefined) return [];
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed === '[]') return [];
+  if (!trimmed.startsWith('[') || !trimmed.endsWith(']')) return null;
+  const ports: number[] = [];
+  for (const part of trimmed.slice(1, -1).split(',')) {
+    const match = /^\s*([0-9]{1,5})\s*(?:-\s*([0-9]{1,5})\s*)?$/.exec(part);
+    if (match === null || match[1] === undefined) return null;
+    const first = Number(match[1]);
+    const last = match[2] === undefined ? first : Number(match[2]);
+    if (first > 65535 || last > 65535 || last < first) return null;
+    for (let port = first; port <= last; port++) ports.push(port);
+  }
+  return ports;
+}
+
+/** The TASK_RUNNING status with the highest timestamp; mesos-dns reads container addresses only from it. */
+function newestRunningStatus(statuses: readonly unknown[]): MesosStatusDoc | null {
+  let newest: MesosStatusDoc | null = null;
+  for (const raw of statuses) {
+    const parsed = mesosStatusSchema.safeParse(raw);
+    if (!parsed.success || parsed.data.state !== 'TASK_RUNNING') continue;
+    if (newest === null || parsed.data.timestamp > newest.timestamp) newest = parsed.data;
+  }
+  return newest;
+}
+
+function validIps(values: readonly (string | null | undefined)[]): string[] {
+  const out: string[] = [];
+  for (const value of values) {
+    if (value && isIP(value) !== 0 && !out.includes(value)) out.push(value);
+  }
+  return out;
+}
+
+function taskAddresses(status: MesosStatusDoc | null): TaskAddresses {
+  if (status === null) return { netinfo: [], mesos: [], docker: [] };
+  const labels = status.labels ?? [];
+  const netinfo: (string | undefined | null)[] = [];
+  for (const info of status.container_status?.network_infos ?? []) {
+    const list = info.ip_addresses ?? [];
+    // Mesos 0.25 put a single ip_address on the network_info; it is read only when the newer list is empty.
+    if (list.length > 0) for (const entry of list) netinfo.push(entry.ip_address);
+    else netinfo.push(info.ip_address);
+  }
+  return {
+    netinfo: validIps(netinfo),
+    mesos: validIps(labels.filter((l) => l.key === MESOS_IP_LABEL).map((l) => l.value)),
+    docker: validIps(labels.filter((l) => l.key === DOCKER_IP_LABEL).map((l) => l.value)),
+  };
+}
+
+function discoveryOf(doc: MesosTaskDoc): Discovery | null {
+  const discovery = doc.discovery;
+  if (!discovery || discovery.name === '') return null;
+  return {
+    name: discovery.name,
+    ports: (discovery.ports?.ports ?? []).map((p) => ({ number: p.number, protocol: p.protocol, name: p.name })),
+  };
+}
+
+export interface NormalizedMesos {
+  readonly state: MesosState;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Builds the MesosState from a checked document. Skips (with a diagnostic) agents, frameworks and tasks that are bad. */
+export function normalizeMesos(doc: MesosStateDoc, hosts: HostTable): NormalizedMesos {
+  const diagnostics: Diagnostic[] = [];
+  const diagnose = (code: string, subject: string, message: string): void => {
+    diagnostics.push({ code, source: 'mesos', subject, message });
+  };
+
+  const agents: Agent[] = [];
+  doc.slaves.forEach((raw, index) => {
+    const parsed = mesosAgentSchema.safeParse(raw);
+    if (!parsed.success) {
+      diagnose('SWY_UPSTREAM_INVALID_AGENT', `slaves[${index}]`, describeIssues(parsed.error));
+      return;
+    }
+    const address = parseUpid(parsed.data.pid);
+    if (address === null) {
+      diagnose('SWY_UPSTREAM_INVALID_AGENT', parsed.data.id, `agent pid "${parsed.data.pid}" is not id@host:port`);
+      return;
+    }
+    const ips = addressesOf(address.host, hosts);
+    if (ips.length === 0) {
+      diagnose('SWY_UPSTREAM_UNRESOLVED_HOST', parsed.data.id, `agent host "${address.host}" did not resolve`);
+      return;
+    }
+    agents.push({ id: parsed.data.id, ips, port: address.port });
+  });
+  const agentIds = new Set(agents.map((a) => a.id));
+
+  const frameworks: Framework[] = [];
+  doc.frameworks.forEach((raw, index) => {
+    const parsed = mesosFrameworkSchema.safeParse(raw);
+    if (!parsed.success) {
+      diagnose('SWY_UPSTREAM_INVALID_FRAMEWORK', `frameworks[${index}]`, describeIssues(parsed.error));
+      return;
+    }
+    const fw = parsed.data;
+    let ips: readonly string[] = [];
+    let port: number | null = null;
+    if (fw.pid) {
+      const address = parseUpid(fw.pid);
+      if (address === null) {
+        diagnose('SWY_UPSTREAM_INVALID_FRAMEWORK', fw.name, `framework pid "${fw.pid}" is not id@host:port`);
+      } else {
+        ips = addressesOf(address.host, hosts);
+        port = address.port;
+        if (ips.length === 0) diagnose('SWY_UPSTREAM_UNRESOLVED_HOST', fw.name, `framework host "${address.host}" did not resolve`);
+      }
+    } else if (fw.hostname) {
+      ips = addressesOf(fw.hostname, hosts);
+      if (ips.length === 0) diagnose('SWY_UPSTREAM_UNRESOLVED_HOST', fw.name, `framework host "${fw.hostname}" did not resolve`);
+    }
+    const tasks: Task[] = [];
+    fw.tasks.forEach((rawTask, taskIndex) => {
+      const parsedTask = mesosTaskSchema.safeParse(rawTask);
+      if (!parsedTask.success) {
+        diagnose('SWY_UPSTREAM_INVALID_TASK', `${fw.name}/tasks[${taskIndex}]`, describeIssues(parsedTask.error));
+        return;
+      }
+      const task = parsedTask.data;
+      if (!isRunnable(task.state, task.slave_id, agentIds)) return;
+      const ports = parsePortRanges(task.resources?.ports);
+      if (ports === null) {
+        diagnose('SWY_UPSTREAM_INVALID_TASK', task.id, `ports resource "${String(task.resources?.ports)}" is not a range list`);
+        return;
+      }
+      tasks.push({
+        id: task.id,
+        name: task.name,
+        agentId: task.slave_id,
+        ports,
+        discovery: discoveryOf(task),
+        addresses: taskAddresses(newestRunningStatus(task.statuses ?? [])),
+      });
+    });
+    frameworks.push({ name: fw.name, ips, port, tasks });
+  });
+
+  return {
+    state: { leader: doc.leader, leaderAddress: parseUpid(doc.leader), agents, frameworks },
+    diagnostics,
+  };
+}
