@@ -1,0 +1,504 @@
+// The switchyard configuration: every mesos-dns config.json key (reference/mesos-dns.md §1.9) plus switchyard's own.
+// Pure, no I/O: zod schemas, case-insensitive key matching, cross-field checks and normalisation.
+import { isIPv4, isIPv6 } from 'node:net';
+import { z } from 'zod';
+import type { IpSource } from '../state-poller/model.js';
+import { splitHostPort as splitUpidHostPort } from '../state-poller/upid.js';
+
+/** One thing wrong with (or worth warning about in) a configuration. `path` is e.g. `masters[1]`; '' is the whole document. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/** Deeply read-only view of a plain-data type. */
+export type DeepReadonly<T> = T extends readonly (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+export const IP_SOURCES = ['host', 'docker', 'mesos', 'netinfo'] as const satisfies readonly IpSource[];
+// Compile-time check that IP_SOURCES lists every IpSource of the model.
+const everyIpSourceListed: [Exclude<IpSource, (typeof IP_SOURCES)[number]>] extends [never] ? true : never = true;
+void everyIpSourceListed;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const MESOS_AUTHENTICATION_MODES = ['', 'basic', 'iam'] as const;
+
+/** mesos-dns's domain validation (§1.9), also used for zoneResolvers zone names. */
+export const DOMAIN_PATTERN = /^[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;
+
+/** Keys that mesos-dns's own sample and older versions carry and ignore: accepted with a warning. */
+export const IGNORED_LEGACY_KEYS: readonly string[] = ['ns', 'email'];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Address checks; the splitting itself is the poller's, so both read addresses the same way.
+
+const HOSTNAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+/** Splits `host:port` or `[ipv6]:port` with a port of 1..65535; undefined when the text is not of that form. */
+function splitHostPort(text: string): { host: string; port: number; ipv6: boolean } | undefined {
+  const hp = splitUpidHostPort(text);
+  if (hp === null || hp.port < 1) return undefined;
+  return { host: hp.host, port: hp.port, ipv6: isIPv6(hp.host) };
+}
+
+/** A Mesos master address: IPv4:port, [IPv6]:port or hostname:port. */
+export function isMasterAddress(text: string): boolean {
+  const hp = splitHostPort(text);
+  if (hp === undefined) return false;
+  if (hp.ipv6 || isIPv4(hp.host)) return true;
+  // Dotted numbers that are not a valid IPv4 address (e.g. 999.1.1.1) are not hostnames either.
+  return HOSTNAME.test(hp.host) && !/^[0-9.]+$/.test(hp.host);
+}
+
+/** A key under which two master addresses that name the same endpoint compare equal. */
+function masterKey(text: string): string {
+  const hp = splitHostPort(text);
+  if (hp === undefined) return text;
+  let host = hp.host.toLowerCase();
+  if (hp.ipv6) {
+    try {
+      host = new URL(`http://[${hp.host}]/`).hostname;
+    } catch {
+      // keep the lower-cased text
+    }
+  }
+  return `${host}:${hp.port}`;
+}
+
+/** A resolver address as mesos-dns accepts it: IP, or IP:port (IPv6 with port as `[::1]:53`). */
+export function isResolverAddress(text: string): boolean {
+  if (isIPv4(text) || isIPv6(text)) return true;
+  const hp = splitHostPort(text);
+  return hp !== undefined && (hp.ipv6 || isIPv4(hp.host));
+}
+
+/** Zone or domain name as compared: lower-cased, without one trailing dot. */
+function zoneKey(name: string): string {
+  return (name.endsWith('.') ? name.slice(0, -1) : name).toLowerCase();
+}
+
+/** True when the two (normalised) names are equal or one is a parent of the other. */
+function zonesOverlap(a: string, b: string): boolean {
+  return a === b || a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Field schemas.
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'object') return 'an object';
+  return typeof value;
+}
+
+/** Error option giving `must be <description>`, plus what was found when the JSON type is wrong. */
+function must(description: string): { error: (issue: { code?: string; input?: unknown }) => string } {
+  return {
+    error: (issue) =>
+      issue.code === 'invalid_type' ? `must be ${description}, got ${describeValue(issue.input)}` : `must be ${description}`,
+  };
+}
+
+function integer(min: number, max: number, description = `an integer from ${min} to ${max}`) {
+  const m = must(description);
+  return z.int(m).min(min, m).max(max, m);
+}
+
+const UINT32_MAX = 4_294_967_295;
+/** Largest number of seconds a Node.js timer can wait (2^31-1 ms). */
+const MAX_TIMER_SECONDS = 2_147_483;
+
+// 0 asks the system for a free port (tests, and operators who read the bound port from the log).
+const port = () => integer(0, 65535, 'an integer port from 0 to 65535');
+const seconds = () => integer(1, MAX_TIMER_SECONDS, `a whole number of seconds > 0 (at most ${MAX_TIMER_SECONDS})`);
+const bool = () => z.boolean(must('true or false'));
+const str = () => z.string(must('a string'));
+const nonEmpty = () => z.string(must('a non-empty string')).min(1, must('a non-empty string'));
+
+function uniqueItems<T>(key: (item: T) => string, what: string) {
+  return (items: readonly T[], ctx: z.RefinementCtx): void => {
+    const first = new Map<string, number>();
+    items.forEach((item, index) => {
+      const k = key(item);
+      const earlier = first.get(k);
+      if (earlier === undefined) first.set(k, index);
+      else ctx.addIssue({ code: 'custom', path: [index], message: `duplicate ${what}: same as [${earlier}]` });
+    });
+  };
+}
+
+/** Keys of `mesosCredentials`, matched case-insensitively like the top level. */
+export const mesosCredentialsShape = {
+  principal: str().default(''),
+  secret: str().default(''),
+};
+
+/**
+ * Every configuration key with its schema and default. Property names are the mesos-dns spellings; incoming keys are
+ * mapped to these case-insensitively. Defaults are mesos-dns's coded ones, except `resolvers` (see below).
+ * To add a key: add it here (and, for a nested object whose keys should match case-insensitively, to NESTED_SHAPES),
+ * then any cross-field rule to checkConfig.
+ */
+export const configShape = {
+  // Leader detection and the state fetch (§1.7).
+  zk: str()
+    .refine((v) => v === '' || v.startsWith('zk://'), { error: 'must start with zk:// (e.g. zk://10.0.0.1:2181/mesos)' })
+    .default(''),
+  zkDetectionTimeout: integer(0, MAX_TIMER_SECONDS, 'a whole number of seconds >= 0 (0 disables it)').default(30),
+  masters: z
+    .array(
+      z.string(must('a "host:port" string')).refine(isMasterAddress, {
+        error: 'must be host:port with an IPv4 address, [IPv6] address or hostname and a port from 1 to 65535',
+      }),
+      must('a list of "host:port" strings'),
+    )
+    .superRefine(uniqueItems(masterKey, 'master'))
+    .default(() => []),
+  refreshSeconds: seconds().default(60),
+  stateTimeoutSeconds: seconds().default(300),
+
+  // Records (§1.2, §1.5).
+  ttl: integer(0, 2_147_483_647, 'an integer TTL >= 0').default(60),
+  srvRecordDefaultWeight: integer(0, 65535).default(1),
+  domain: z
+    .string(must('a domain name'))
+    .regex(DOMAIN_PATTERN, { error: 'must be a domain name of letters, digits and hyphens, e.g. "mesos"' })
+    .default('mesos'),
+
+  // Listeners.
+  port: port().default(53),
+  listener: nonEmpty().default('0.0.0.0'),
+  HTTPListener: nonEmpty().default('0.0.0.0'),
+  httpport: port().default(8123),
+  dnson: bool().default(true),
+  httpon: bool().default(true),
+
+  // Forwarding (§1.6). An empty `resolvers` means the nameservers of /etc/resolv.conf, as an explicit [] does in
+  // mesos-dns; unlike mesos-dns (["8.8.8.8"]) switchyard never bakes a public resolver into a default.
+  externalon: bool().default(true),
+  resolvers: z.array(z.string(must('an "ip" or "ip:port" string')), must('a list of "ip" or "ip:port" strings')).default(() => []),
+  zoneResolvers: z
+    .record(
+      z.string(),
+      z
+        .array(z.string(must('an "ip" or "ip:port" string')), must('a list of "ip" or "ip:port" strings'))
+        .min(1, { error: 'must list at least one resolver' }),
+      must('an object mapping zone names to resolver lists'),
+    )
+    .default(() => ({})),
+  timeout: seconds().default(5),
+  recurseon: bool().default(true),
+
+  // SOA (§1.5).
+  SOAMname: nonEmpty().default('ns1.mesos'),
+  SOARname: nonEmpty().default('root.ns1.mesos'),
+  SOARefresh: integer(0, UINT32_MAX).default(60),
+  SOARetry: integer(0, UINT32_MAX).default(600),
+  SOAExpire: integer(0, UINT32_MAX).default(86400),
+  SOAMinttl: integer(0, UINT32_MAX).default(60),
+
+  // Naming and behaviour (§1.3, §1.4, §1.8).
+  IPSources: z
+    .array(z.enum(IP_SOURCES, must(`one of ${IP_SOURCES.join(', ')}`)), must('a list of IP sources'))
+    .min(1, { error: `must list at least one of ${IP_SOURCES.join(', ')}` })
+    .superRefine(uniqueItems((s: string) => s, 'IP source'))
+    .default((): IpSource[] => ['netinfo', 'mesos', 'host']),
+  EnforceRFC952: bool().default(false),
+  SetTruncateBit: bool().default(true),
+  EnumerationOn: bool().default(true),
+
+  // TLS and authentication for the state fetch.
+  MesosHTTPSOn: bool().default(false),
+  CACertFile: str().default(''),
+  CertFile: str().default(''),
+  KeyFile: str().default(''),
+  mesosAuthentication: z
+    .enum(MESOS_AUTHENTICATION_MODES, must('one of "", "basic", "iam"'))
+    .default(''),
+  mesosCredentials: z
+    .strictObject(mesosCredentialsShape, must('an object {"principal": …, "secret": …}'))
+    .default(() => ({ principal: '', secret: '' })),
+  IAMConfigFile: str().default(''),
+
+  // switchyard's own keys.
+  /** Read the /master/state JSON document from this file instead of polling masters. */
+  stateFile: z
+    .string(must('a non-empty file path or null'))
+    .min(1, must('a non-empty file path or null'))
+    .nullable()
+    .default(null),
+  /** Also serve mesos-dns's second, unsanitised DiscoveryInfo name pass (§1.11 item 6). */
+  legacyDiscoveryNames: bool().default(true),
+  logLevel: z.enum(LOG_LEVELS, must(`one of ${LOG_LEVELS.join(', ')}`)).default('info'),
+};
+
+/** Nested objects whose keys are matched case-insensitively too (Go decodes nested structs the same way). */
+export const NESTED_SHAPES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  mesosCredentials: mesosCredentialsShape,
+};
+
+/** The fields alone: types, ranges, per-field rules and defaults. */
+export const configFieldsSchema = z.strictObject(configShape);
+export type ConfigFields = z.output<typeof configFieldsSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Normalisation and the complete schema.
+
+function fqdn(name: string): string {
+  return name.endsWith('.') ? name : `${name}.`;
+}
+
+/** mesos-dns's normalisation (§1.9): domain lower-cased, SOA names made absolute, `@` in SOARname becomes `.`. */
+export function normaliseConfig(fields: ConfigFields): ConfigFields {
+  return {
+    ...fields,
+    domain: fields.domain.toLowerCase(),
+    SOAMname: fqdn(fields.SOAMname),
+    SOARname: fqdn(fields.SOARname.replaceAll('@', '.')),
+  };
+}
+
+/** Fields, then normalisation. Cross-field rules live in checkConfig (zod skips object refinements once a field fails). */
+export const configSchema = configFieldsSchema.transform(normaliseConfig);
+
+/** The validated, normalised, deeply read-only configuration. */
+export type Config = DeepReadonly<z.output<typeof configSchema>>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation.
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** `masters[1]`, `mesosCredentials.principal`, `zoneResolvers["example.com"][0]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else {
+      const text = String(segment);
+      out += IDENTIFIER.test(text) ? (out === '' ? text : `.${text}`) : `[${JSON.stringify(text)}]`;
+    }
+  }
+  return out;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+function unknownKeyMessage(key: string, known: readonly string[]): string {
+  const lower = key.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  for (const candidate of known) {
+    const d = editDistance(lower, candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best === undefined ? 'unknown key' : `unknown key (did you mean "${best}"?)`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Maps each key of `raw` to its canonical spelling, case-insensitively; reports unknown and repeated keys. */
+function canonicaliseObject(
+  raw: Readonly<Record<string, unknown>>,
+  known: readonly string[],
+  prefix: readonly string[],
+  ignored: readonly string[],
+  problems: ConfigProblem[],
+  warnings: ConfigProblem[],
+): Record<string, unknown> {
+  const byLowerCase = new Map(known.map((k) => [k.toLowerCase(), k] as const));
+  const spellingUsed = new Map<string, string>();
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const path = formatPath([...prefix, key]);
+    const canonical = byLowerCase.get(key.toLowerCase());
+    if (canonical === undefined) {
+      if (ignored.includes(key.toLowerCase())) {
+        warnings.push({ path, message: 'ignored (mesos-dns ignores this key too)' });
+      } else {
+        problems.push({ path, message: unknownKeyMessage(key, known) });
+      }
+      continue;
+    }
+    const earlier = spellingUsed.get(canonical);
+    if (earlier !== undefined) {
+      problems.push({
+        path,
+        message: `"${key}" and "${earlier}" are the same key "${canonical}" (keys are matched case-insensitively); give it once`,
+      });
+      continue;
+    }
+    spellingUsed.set(canonical, key);
+    out[canonical] = value;
+  }
+  return out;
+}
+
+/** Maps every key (top level and nested objects) to its canonical spelling. Pure. */
+export function canonicaliseKeys(
+  raw: Readonly<Record<string, unknown>>,
+  problems: ConfigProblem[],
+  warnings: ConfigProblem[],
+): Record<string, unknown> {
+  const out = canonicaliseObject(raw, Object.keys(configShape), [], IGNORED_LEGACY_KEYS, problems, warnings);
+  for (const [key, shape] of Object.entries(NESTED_SHAPES)) {
+    const nested = out[key];
+    if (isPlainObject(nested)) {
+      out[key] = canonicaliseObject(nested, Object.keys(shape), [key], [], problems, warnings);
+    }
+  }
+  return out;
+}
+
+type Shape = typeof configShape;
+type ParsedFields = Partial<ConfigFields>;
+
+function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): ConfigProblem[] {
+  return issues.map((issue) => ({ path: formatPath([...prefix, ...issue.path]), message: issue.message }));
+}
+
+function parseField<K extends keyof Shape>(key: K, value: unknown, parsed: ParsedFields, problems: ConfigProblem[]): void {
+  const result = configShape[key].safeParse(value);
+  if (result.success) parsed[key] = result.data as ConfigFields[K];
+  else problems.push(...issuesToProblems(result.error.issues, [key]));
+}
+
+/** Rules spanning several fields. Each runs only when the fields it reads are individually valid. */
+export function checkConfig(p: ParsedFields, problems: ConfigProblem[], warnings: ConfigProblem[]): void {
+  // Where the state comes from (§1.7): zk is accepted but leader detection through ZooKeeper is not implemented.
+  if (p.zk !== undefined && p.masters !== undefined && p.stateFile !== undefined) {
+    const hasZk = p.zk !== '';
+    const hasMasters = p.masters.length > 0;
+    const hasStateFile = p.stateFile !== null;
+    if (!hasZk && !hasMasters && !hasStateFile) {
+      problems.push({ path: 'masters', message: 'either zk, masters (non-empty) or stateFile must be given' });
+    } else if (hasZk && !hasMasters && !hasStateFile) {
+      problems.push({
+        path: 'zk',
+        message: 'ZooKeeper leader detection is not supported yet; list the Mesos masters in "masters" (host:port)',
+      });
+    } else if (hasZk) {
+      warnings.push({
+        path: 'zk',
+        message: hasStateFile ? 'zk is not supported yet; reading stateFile' : 'zk is not supported yet; polling masters',
+      });
+    }
+  }
+
+  if (p.dnson === false && p.httpon === false) {
+    problems.push({ path: 'dnson', message: 'at least one of dnson and httpon must be true' });
+  }
+
+  // Resolvers are only used (so only checked) when forwarding is on, as in mesos-dns.
+  if (p.externalon === true && p.resolvers !== undefined) {
+    p.resolvers.forEach((resolver, index) => {
+      if (!isResolverAddress(resolver)) {
+        problems.push({
+          path: formatPath(['resolvers', index]),
+          message: 'must be an IP address or IP:port (IPv6 with a port as [::1]:53)',
+        });
+      }
+    });
+  }
+
+  if (p.zoneResolvers !== undefined) {
+    const domain = p.domain === undefined ? undefined : zoneKey(p.domain);
+    const seen: { zone: string; name: string }[] = [];
+    for (const [name, resolvers] of Object.entries(p.zoneResolvers)) {
+      const path = ['zoneResolvers', name];
+      const zone = zoneKey(name);
+      if (!DOMAIN_PATTERN.test(zone)) {
+        problems.push({ path: formatPath(path), message: 'the zone must be a domain name of letters, digits and hyphens' });
+      } else {
+        if (domain !== undefined && zonesOverlap(zone, domain)) {
+          problems.push({ path: formatPath(path), message: `the zone must not equal or overlap the domain "${domain}"` });
+        }
+        const other = seen.find((s) => zonesOverlap(s.zone, zone));
+        if (other !== undefined) {
+          problems.push({ path: formatPath(path), message: `the zone overlaps zone "${other.name}"` });
+        }
+        seen.push({ zone, name });
+      }
+      resolvers.forEach((resolver, index) => {
+        if (!isResolverAddress(resolver)) {
+          problems.push({
+            path: formatPath([...path, index]),
+            message: 'must be an IP address or IP:port (IPv6 with a port as [::1]:53)',
+          });
+        }
+      });
+    }
+  }
+
+  if (p.mesosAuthentication === 'basic' && p.mesosCredentials !== undefined && p.mesosCredentials.principal === '') {
+    problems.push({ path: 'mesosCredentials.principal', message: 'must be non-empty when mesosAuthentication is "basic"' });
+  }
+  if (p.mesosAuthentication === 'iam' && p.IAMConfigFile === '') {
+    problems.push({ path: 'IAMConfigFile', message: 'must be set when mesosAuthentication is "iam"' });
+  }
+
+  if (p.CertFile !== undefined && p.KeyFile !== undefined && (p.CertFile === '') !== (p.KeyFile === '')) {
+    problems.push(
+      p.CertFile === ''
+        ? { path: 'CertFile', message: 'must be set when KeyFile is (give both or neither)' }
+        : { path: 'KeyFile', message: 'must be set when CertFile is (give both or neither)' },
+    );
+  }
+}
+
+export interface ConfigValidation {
+  /** The normalised configuration (not yet frozen); undefined when there are problems. */
+  readonly config: ConfigFields | undefined;
+  readonly problems: ConfigProblem[];
+  readonly warnings: ConfigProblem[];
+}
+
+/**
+ * Validates a decoded JSON document completely: keys, then every field, then cross-field rules, collecting every
+ * problem rather than stopping at the first. Pure.
+ */
+export function validateConfig(raw: unknown): ConfigValidation {
+  const problems: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [];
+  if (!isPlainObject(raw)) {
+    problems.push({ path: '', message: `the configuration must be a JSON object, got ${describeValue(raw)}` });
+    return { config: undefined, problems, warnings };
+  }
+  const input = canonicaliseKeys(raw, problems, warnings);
+  const parsed: ParsedFields = {};
+  for (const key of Object.keys(configShape) as (keyof Shape)[]) {
+    parseField(key, input[key], parsed, problems);
+  }
+  checkConfig(parsed, problems, warnings);
+  if (problems.length > 0) return { config: undefined, problems, warnings };
+
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    return { config: undefined, problems: issuesToProblems(result.error.issues, []), warnings };
+  }
+  return { config: result.data, problems, warnings };
+}

@@ -1,0 +1,73 @@
+// Loads the switchyard configuration: validated once with every problem reported, normalised, then deep-frozen.
+// parseConfig and redactConfig are pure; loadConfigFile reads the file (I/O).
+import { readFile } from 'node:fs/promises';
+import { SwitchyardError } from '../state-poller/errors.js';
+import { validateConfig, type Config, type ConfigProblem, type DeepReadonly } from './config-schema.js';
+
+export type { Config, ConfigProblem } from './config-schema.js';
+
+/** `source: path: message`, or `source: message` for a problem with the whole document. */
+export function formatProblem(source: string, problem: ConfigProblem): string {
+  return problem.path === '' ? `${source}: ${problem.message}` : `${source}: ${problem.path}: ${problem.message}`;
+}
+
+/** SWY_CONFIG_INVALID with every problem found; the message lists them one per line as `source: path: message`. */
+export class ConfigError extends SwitchyardError {
+  readonly problems: ConfigProblem[];
+
+  constructor(source: string, problems: ConfigProblem[], options?: { cause?: unknown }) {
+    super('SWY_CONFIG_INVALID', problems.map((p) => formatProblem(source, p)).join('\n'), options);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+function deepFreeze<T>(value: T): DeepReadonly<T>;
+function deepFreeze(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Validates a decoded config.json document. `source` names it in messages (usually the file path).
+ * Returns the deep-frozen configuration and warnings formatted like problems; throws ConfigError listing every problem.
+ */
+export function parseConfig(raw: unknown, source: string): { config: Config; warnings: string[] } {
+  const { config, problems, warnings } = validateConfig(raw);
+  if (config === undefined || problems.length > 0) {
+    throw new ConfigError(source, problems.length > 0 ? problems : [{ path: '', message: 'invalid configuration' }]);
+  }
+  return { config: deepFreeze(config), warnings: warnings.map((w) => formatProblem(source, w)) };
+}
+
+/** Reads, decodes and validates a config.json. Unreadable → SWY_CONFIG_UNREADABLE; bad JSON or values → SWY_CONFIG_INVALID. */
+export async function loadConfigFile(path: string): Promise<{ config: Config; warnings: string[] }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new SwitchyardError('SWY_CONFIG_UNREADABLE', `${path}: cannot read the configuration file: ${reason}`, { cause });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ConfigError(path, [{ path: '', message: `invalid JSON: ${reason}` }], { cause });
+  }
+  return parseConfig(raw, path);
+}
+
+/** A plain, mutable copy for display (HTTP /v1/config) with a non-empty `mesosCredentials.secret` hidden. Pure. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  const copy = structuredClone(config);
+  const { secret } = copy.mesosCredentials;
+  return {
+    ...copy,
+    mesosCredentials: { ...copy.mesosCredentials, secret: secret === '' ? '' : '[redacted]' },
+  };
+}

@@ -1,0 +1,193 @@
+// The composition root: one validated Config → store, poller, DNS server and HTTP API, wired together.
+// I/O: starts sockets, timers and file watchers; close() stops them all.
+import { readFile } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { buildRecords, type RecordOptions, type RecordSet } from '../dns/records.js';
+import { Zone } from '../dns/zone.js';
+import { DnsServer } from '../dns/server.js';
+import { HttpApi, type ExtraRoute, type HttpView } from '../dns/http-api.js';
+import { Forwarder } from '../dns/forwarder.js';
+import { DiagnosticLog } from '../state-poller/diagnostic-log.js';
+import { FileSource } from '../state-poller/file-source.js';
+import { MesosSource } from '../state-poller/mesos-source.js';
+import type { HostPort, Snapshot } from '../state-poller/model.js';
+import { MesosPoller, type ResolveHost, type StateSource } from '../state-poller/poller.js';
+import { SnapshotStore } from '../state-poller/store.js';
+import { splitHostPort } from '../state-poller/upid.js';
+import { redactConfig, type Config } from './config.js';
+
+export interface GatewayOptions {
+  readonly logger: Logger;
+  readonly version: string;
+  /** Folder that relative paths in the config (stateFile) are read from: the config file's folder. */
+  readonly baseDir: string;
+  readonly resolveHost?: ResolveHost;
+}
+
+export interface Gateway {
+  readonly dnsPort: number | null;
+  readonly httpPort: number | null;
+  readonly store: SnapshotStore;
+  /** Polls now (SIGHUP, tests); resolves when that poll has finished. */
+  refresh(reason: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Addresses for the SOAMname record: the listener, or every non-loopback interface when it listens on all. */
+export function nameServerAddresses(listener: string): string[] {
+  if (listener !== '0.0.0.0' && listener !== '::') return [listener];
+  const out: string[] = [];
+  for (const entries of Object.values(networkInterfaces())) {
+    for (const entry of entries ?? []) if (!entry.internal) out.push(entry.address.split('%')[0] ?? entry.address);
+  }
+  return out;
+}
+
+/** `resolvers: []` means the nameservers of /etc/resolv.conf, less this machine's own addresses (as in mesos-dns). */
+async function effectiveResolvers(config: Config): Promise<string[]> {
+  if (config.resolvers.length > 0) return [...config.resolvers];
+  let text = '';
+  try {
+    text = await readFile('/etc/resolv.conf', 'utf8');
+  } catch {
+    return [];
+  }
+  const own = new Set(nameServerAddresses('0.0.0.0'));
+  return text
+    .split('\n')
+    .map((line) => /^\s*nameserver\s+(\S+)/.exec(line)?.[1])
+    .filter((ip): ip is string => ip !== undefined && !own.has(ip));
+}
+
+function recordOptions(config: Config, masters: readonly HostPort[]): RecordOptions {
+  return {
+    domain: config.domain,
+    spec: config.EnforceRFC952 ? 'rfc952' : 'rfc1123',
+    ipSources: config.IPSources,
+    masters,
+    nsName: config.SOAMname,
+    nsAddresses: nameServerAddresses(config.listener),
+    legacyDiscoveryNames: config.legacyDiscoveryNames,
+  };
+}
+
+function stateSource(config: Config, baseDir: string, masters: readonly HostPort[]): StateSource {
+  if (config.stateFile !== null) {
+    return new FileSource(isAbsolute(config.stateFile) ? config.stateFile : resolve(baseDir, config.stateFile));
+  }
+  const credentials = config.mesosCredentials;
+  return new MesosSource({
+    masters,
+    timeoutMs: config.stateTimeoutSeconds * 1000,
+    https: config.MesosHTTPSOn,
+    basicAuth: config.mesosAuthentication === 'basic' ? `${credentials.principal}:${credentials.secret}` : null,
+  });
+}
+
+export async function startGateway(config: Config, options: GatewayOptions, extra?: ExtraRoute): Promise<Gateway> {
+  const { logger } = options;
+  const masters = config.masters.map(splitHostPort).filter((m): m is HostPort => m !== null);
+  const apex = `${config.domain}.`;
+  const store = new SnapshotStore();
+  const recordDiagnostics = new DiagnosticLog(logger);
+  const recordOpts = recordOptions(config, masters);
+  const redacted = redactConfig(config);
+
+  let records: RecordSet | null = null;
+  let serial = 0;
+  const dns = config.dnson ? await startDns(config, apex, logger) : null;
+
+  // Each accepted snapshot is turned into records and a zone, then swapped in by reference.
+  const onSnapshot = (snapshot: Snapshot): void => {
+    const built = buildRecords(snapshot.mesos, recordOpts);
+    serial = Math.floor(snapshot.loadedAt / 1000);
+    const zone = new Zone(built, {
+      ttl: config.ttl,
+      srvWeight: config.srvRecordDefaultWeight,
+      soa: {
+        mname: config.SOAMname,
+        rname: config.SOARname,
+        serial,
+        refresh: config.SOARefresh,
+        retry: config.SOARetry,
+        expire: config.SOAExpire,
+        minimum: config.SOAMinttl,
+      },
+    });
+    records = built;
+    dns?.server.setZone(zone);
+    recordDiagnostics.report(built.diagnostics);
+    logger.info(
+      { generation: snapshot.generation, a: built.a.size, aaaa: built.aaaa.size, srv: built.srv.size, diagnostics: snapshot.diagnostics.length + built.diagnostics.length },
+      'records updated',
+    );
+  };
+  store.subscribe(onSnapshot);
+
+  const view = (): HttpView => ({
+    records,
+    domain: config.domain,
+    ttl: config.ttl,
+    serial,
+    refreshSeconds: config.refreshSeconds,
+    mname: config.SOAMname,
+    rname: config.SOARname,
+    enumerationOn: config.EnumerationOn,
+    version: options.version,
+    config: redacted,
+  });
+  let http: HttpApi | null = null;
+  let httpPort: number | null = null;
+  if (config.httpon) {
+    http = new HttpApi(view, logger, extra);
+    try {
+      httpPort = await http.start(config.httpport, config.HTTPListener);
+    } catch (error) {
+      await dns?.server.close();
+      throw error;
+    }
+    logger.info({ address: config.HTTPListener, port: httpPort }, 'HTTP API listening');
+  }
+
+  const poller = new MesosPoller({
+    source: stateSource(config, options.baseDir, masters),
+    store,
+    refreshMs: config.refreshSeconds * 1000,
+    logger,
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+  });
+  poller.start();
+
+  return {
+    dnsPort: dns?.port ?? null,
+    httpPort,
+    store,
+    refresh: async (reason) => {
+      await poller.pollNow(reason);
+    },
+    close: async () => {
+      await poller.stop();
+      await Promise.all([dns?.server.close(), http?.close(), dns?.forwarder?.close()]);
+    },
+  };
+
+  async function startDns(cfg: Config, zoneApex: string, log: Logger): Promise<{ server: DnsServer; port: number; forwarder: Forwarder | null }> {
+    const resolvers = cfg.externalon ? await effectiveResolvers(cfg) : [];
+    if (cfg.externalon && resolvers.length === 0) log.warn('externalon is set but no resolver is known: outside names are REFUSED');
+    const forwarder = resolvers.length > 0 ? new Forwarder({ resolvers, timeoutMs: cfg.timeout * 1000 }) : null;
+    const server = new DnsServer({
+      listener: cfg.listener,
+      port: cfg.port,
+      apex: zoneApex,
+      recursionAvailable: cfg.recurseon,
+      setTruncateBit: cfg.SetTruncateBit,
+      forwarder,
+      logger: log,
+    });
+    const port = await server.start();
+    log.info({ address: cfg.listener, port, resolvers }, 'DNS listening on UDP and TCP');
+    return { server, port, forwarder };
+  }
+}

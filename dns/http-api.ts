@@ -1,0 +1,161 @@
+// The mesos-dns compatible HTTP API (/v1/version, /v1/config, /v1/hosts, /v1/services, /v1/enumerate, /v1/axfr).
+// routeV1() is pure (request → status and JSON body); HttpApi is the thin node:http shell around it.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { RecordSet } from './records.js';
+import { asciiLower } from './answer.js';
+
+export interface HttpView {
+  /** Null until the first good state is loaded. */
+  readonly records: RecordSet | null;
+  readonly domain: string;
+  readonly ttl: number;
+  readonly serial: number;
+  readonly refreshSeconds: number;
+  readonly mname: string;
+  readonly rname: string;
+  readonly enumerationOn: boolean;
+  readonly version: string;
+  /** The running configuration with secrets already redacted. */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** Extra routes the composition root mounts beside /v1 (health, metrics, diagnostics). */
+export type ExtraRoute = (method: string, path: string) => HttpAnswer | null;
+
+/** A name from a URL path as mesos-dns reads it: lower case, ".*" removed, fully qualified. */
+function lookupName(raw: string): string {
+  const name = asciiLower(decodeURIComponent(raw)).replaceAll('.*', '');
+  return name.endsWith('.') ? name : `${name}.`;
+}
+
+function hosts(view: HttpView, raw: string): HttpAnswer {
+  const name = lookupName(raw);
+  const records = view.records;
+  const ips = [...(records?.a.get(name) ?? []), ...(records?.aaaa.get(name) ?? [])];
+  // mesos-dns answers 200 with one empty record; switchyard keeps that body but says 404.
+  if (ips.length === 0) return { status: 404, body: [{ host: '', ip: '' }] };
+  return { status: 200, body: ips.map((ip) => ({ host: name, ip })) };
+}
+
+function services(view: HttpView, raw: string): HttpAnswer {
+  const name = lookupName(raw);
+  const records = view.records;
+  const body: { service: string; host: string; ip: string; port: string }[] = [];
+  for (const { target, port } of records?.srv.get(name) ?? []) {
+    // As in mesos-dns: one entry per address family, with the target's first address of that family.
+    for (const ip of [records?.a.get(target)?.[0], records?.aaaa.get(target)?.[0]]) {
+      if (ip !== undefined) body.push({ service: decodeURIComponent(raw), host: target, ip, port: String(port) });
+    }
+  }
+  if (body.length === 0) return { status: 404, body: [{ service: '', host: '', ip: '', port: '' }] };
+  return { status: 200, body };
+}
+
+function axfr(view: HttpView): HttpAnswer {
+  const records = view.records;
+  const srvs: Record<string, string[]> = {};
+  for (const [name, targets] of records?.srv ?? []) srvs[name] = targets.map((t) => `${t.target}:${t.port}`);
+  return {
+    status: 200,
+    body: {
+      TTL: view.ttl,
+      Serial: view.serial,
+      RefreshSeconds: view.refreshSeconds,
+      Mname: view.mname,
+      Rname: view.rname,
+      Domain: view.domain,
+      Records: {
+        As: Object.fromEntries(records?.a ?? []),
+        AAAAs: Object.fromEntries(records?.aaaa ?? []),
+        SRVs: srvs,
+      },
+    },
+  };
+}
+
+/** Routes one request of the /v1 API; null when the path is not part of it. */
+export function routeV1(view: HttpView, method: string, path: string): HttpAnswer | null {
+  if (!path.startsWith('/v1/')) return null;
+  if (method !== 'GET' && method !== 'HEAD') return { status: 405, body: { error: 'only GET is supported' } };
+  const [, , resource = '', arg, extra] = path.split('/');
+  switch (resource) {
+    case 'version':
+      return { status: 200, body: { Service: 'switchyard', URL: 'https://github.com/switchyard/switchyard', Version: view.version } };
+    case 'config':
+      return { status: 200, body: view.config };
+    case 'hosts':
+      if (arg === undefined || arg === '') break;
+      if (extra === 'ports') return { status: 501, body: { error: 'not implemented, as in mesos-dns' } };
+      return hosts(view, arg);
+    case 'services':
+      if (arg === undefined || arg === '') break;
+      return services(view, arg);
+    case 'enumerate':
+      if (!view.enumerationOn) break;
+      return { status: 200, body: { frameworks: view.records?.frameworks ?? [] } };
+    case 'axfr':
+      if (!view.enumerationOn) break;
+      return axfr(view);
+    default:
+      break;
+  }
+  return { status: 404, body: { error: `no such resource: ${path}` } };
+}
+
+export class HttpApi {
+  private server: Server | null = null;
+
+  constructor(
+    private readonly getView: () => HttpView,
+    private readonly logger: Logger,
+    private readonly extra: ExtraRoute = () => null,
+  ) {}
+
+  /** Listens; resolves to the bound port (useful with port 0). */
+  start(port: number, host: string): Promise<number> {
+    const server = createServer((req, res) => this.handle(req, res));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        const address = server.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server === null) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const method = req.method ?? 'GET';
+    const path = new URL(req.url ?? '/', 'http://switchyard').pathname;
+    let result: HttpAnswer | null;
+    try {
+      result = routeV1(this.getView(), method, path) ?? this.extra(method, path);
+    } catch (error) {
+      this.logger.error({ err: error, path }, 'HTTP API request failed');
+      result = { status: 500, body: { error: 'internal error' } };
+    }
+    const answer = result ?? { status: 404, body: { error: `no such resource: ${path}` } };
+    if (typeof answer.body === 'string') {
+      res.writeHead(answer.status, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(method === 'HEAD' ? undefined : answer.body);
+      return;
+    }
+    res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(method === 'HEAD' ? undefined : `${JSON.stringify(answer.body, null, 2)}\n`);
+  }
+}

@@ -1,0 +1,132 @@
+// The poll loop: fetch a state, resolve the host names it uses, normalize it, and hand it to the store.
+// I/O shell (timers, network through the source, name lookups). One poll at a time; a failed poll keeps the old state.
+import { lookup } from 'node:dns/promises';
+import type { Logger } from 'pino';
+import { SwitchyardError } from './errors.js';
+import { DiagnosticLog } from './diagnostic-log.js';
+import { hostnamesIn, normalizeMesos, parseMesosState } from './normalize.js';
+import type { SnapshotStore } from './store.js';
+
+export interface StateSource {
+  fetch(): Promise<{ readonly doc: unknown; readonly from: string }>;
+  /** Sources that can tell when their data changed (files) call onChange. */
+  watch?(onChange: () => void): void;
+  close?(): Promise<void>;
+}
+
+export type ResolveHost = (host: string) => Promise<readonly string[]>;
+
+export interface PollerOptions {
+  readonly source: StateSource;
+  readonly store: SnapshotStore;
+  readonly refreshMs: number;
+  readonly logger: Logger;
+  readonly resolveHost?: ResolveHost;
+  readonly now?: () => number;
+}
+
+export type PollResult = { readonly ok: true; readonly generation: number } | { readonly ok: false; readonly error: SwitchyardError };
+
+/**
+ * Looks a name up through the system resolver, as mesos-dns does for hostnames in pids: IPv4 addresses when there
+ * are any (mesos-dns publishes only those), else IPv6. Never throws; an unknown name gives [].
+ */
+export const systemResolveHost: ResolveHost = async (host) => {
+  for (const family of [4, 6] as const) {
+    try {
+      const found = await lookup(host, { all: true, family });
+      if (found.length > 0) return found.map((entry) => entry.address);
+    } catch {
+      // try the other family, then give up
+    }
+  }
+  return [];
+};
+
+export class MesosPoller {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<PollResult> | null = null;
+  private again = false;
+  private stopped = false;
+  private readonly diagnostics: DiagnosticLog;
+
+  constructor(private readonly options: PollerOptions) {
+    this.diagnostics = new DiagnosticLog(options.logger);
+  }
+
+  /** Polls now, then every refreshMs; a watching source also triggers a poll on each change. */
+  start(): void {
+    this.stopped = false;
+    this.options.source.watch?.(() => void this.pollNow('source changed'));
+    void this.pollNow('start');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+    await this.options.source.close?.();
+  }
+
+  /** Runs a poll, or, when one is already running, one more right after it (requests in between are coalesced). */
+  pollNow(reason: string): Promise<PollResult> {
+    if (this.running !== null) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.pollOnce(reason).finally(() => {
+      this.running = null;
+      if (this.stopped) return;
+      if (this.again) {
+        this.again = false;
+        void this.pollNow('changed during the previous poll');
+      } else {
+        this.schedule();
+      }
+    });
+    return this.running;
+  }
+
+  private schedule(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.pollNow('refresh'), this.options.refreshMs);
+    this.timer.unref();
+  }
+
+  private async pollOnce(reason: string): Promise<PollResult> {
+    const { store, logger } = this.options;
+    const now = this.options.now ?? Date.now;
+    const started = now();
+    try {
+      const fetched = await this.options.source.fetch();
+      const parsed = parseMesosState(fetched.doc);
+      if (!parsed.ok) {
+        const code = /leader/.test(parsed.message) ? 'SWY_UPSTREAM_NO_LEADER' : 'SWY_UPSTREAM_MALFORMED';
+        throw new SwitchyardError(code, `state from ${fetched.from} has the wrong shape: ${parsed.message}`);
+      }
+      const resolveHost = this.options.resolveHost ?? systemResolveHost;
+      const names = hostnamesIn(parsed.doc);
+      const hosts = new Map(await Promise.all(names.map(async (name) => [name, await resolveHost(name)] as const)));
+      const normalized = normalizeMesos(parsed.doc, hosts);
+      const snapshot = store.accept(normalized.state, normalized.diagnostics, now());
+      this.diagnostics.report(normalized.diagnostics);
+      logger.debug(
+        { generation: snapshot.generation, from: fetched.from, reason, ms: now() - started, frameworks: normalized.state.frameworks.length },
+        'state loaded',
+      );
+      return { ok: true, generation: snapshot.generation };
+    } catch (error) {
+      const failure =
+        error instanceof SwitchyardError
+          ? error
+          : new SwitchyardError('SWY_UPSTREAM_MALFORMED', `poll failed: ${String(error)}`, { cause: error });
+      store.reject(failure, now());
+      logger.error(
+        { code: failure.code, err: failure.message, cause: failure.cause instanceof Error ? failure.cause.message : undefined, generation: store.snapshot.generation },
+        store.snapshot.generation > 0 ? 'poll failed; still serving the last good state' : 'poll failed; no state loaded yet',
+      );
+      return { ok: false, error: failure };
+    }
+  }
+}
