@@ -13,7 +13,7 @@ const sample = join(fixtures, 'upstream', 'config.json.sample');
 const generatedDir = join(fixtures, 'generated');
 const generated = readdirSync(generatedDir).filter((name) => statSync(join(generatedDir, name)).isDirectory());
 
-const MASTER = { masters: ['10.0.0.1:5050'] };
+const MASTER = { masters: ['127.0.0.1:5050'] };
 
 /** The problems parseConfig reports for `raw`, or [] when it is valid. */
 function problemsOf(raw: unknown): { path: string; message: string }[] {
@@ -76,7 +76,7 @@ describe('defaults', () => {
     expect(config).toEqual({
       zk: '',
       zkDetectionTimeout: 30,
-      masters: ['10.0.0.1:5050'],
+      masters: ['127.0.0.1:5050'],
       refreshSeconds: 60,
       stateTimeoutSeconds: 300,
       ttl: 60,
@@ -135,7 +135,7 @@ describe('normalisation', () => {
   });
 
   it('keeps masters as given', () => {
-    const masters = ['Master-1.Example:5050', '[::1]:5050', '10.0.0.2:5050'];
+    const masters = ['Master-1.Example:5050', '[::1]:5050', '127.0.0.2:5050'];
     expect(parseConfig({ masters }, 'test.json').config.masters).toEqual(masters);
   });
 });
@@ -202,7 +202,7 @@ describe('key matching', () => {
 describe('validation', () => {
   it('reports every problem at once, one line each as source: path: message', () => {
     const raw = {
-      masters: ['10.0.0.1:5050', 'not a master', '10.0.0.1:5050'],
+      masters: ['127.0.0.1:5050', 'not a master', '127.0.0.1:5050'],
       port: '53',
       httpport: 70000,
       refreshSeconds: 0,
@@ -249,33 +249,33 @@ describe('validation', () => {
   it.each<[string, Record<string, unknown>, string[]]>([
     ['not-a-number port', { ...MASTER, port: 'fifty-three' }, ['port']],
     ['fractional port', { ...MASTER, port: 53.5 }, ['port']],
-    ['masters not a list', { masters: '10.0.0.1:5050' }, ['masters']],
-    ['master without port', { masters: ['10.0.0.1'] }, ['masters[0]']],
+    ['masters not a list', { masters: '127.0.0.1:5050' }, ['masters']],
+    ['master without port', { masters: ['127.0.0.1'] }, ['masters[0]']],
     ['bare IPv6 master', { masters: ['::1:5050'] }, ['masters[0]']],
     ['bad IPv4 master', { masters: ['999.1.1.1:5050'] }, ['masters[0]']],
     ['master port out of range', { masters: ['a.example:65536'] }, ['masters[0]']],
     ['duplicate masters', { masters: ['m1:5050', 'M1:5050', '[::1]:5050', '[0:0::1]:5050'] }, ['masters[1]', 'masters[3]']],
     ['nothing to poll', {}, ['masters']],
     ['empty masters', { masters: [] }, ['masters']],
-    ['zk only', { zk: 'zk://10.0.0.1:2181/mesos' }, ['zk']],
-    ['zk bad scheme', { ...MASTER, zk: 'http://10.0.0.1:2181/mesos' }, ['zk']],
+    ['zk only', { zk: 'zk://127.0.0.1:2181/mesos' }, ['zk']],
+    ['zk bad scheme', { ...MASTER, zk: 'http://127.0.0.1:2181/mesos' }, ['zk']],
     ['empty stateFile', { stateFile: '' }, ['stateFile']],
     ['stateTimeoutSeconds 0', { ...MASTER, stateTimeoutSeconds: 0 }, ['stateTimeoutSeconds']],
     ['timeout negative', { ...MASTER, timeout: -5 }, ['timeout']],
     ['ttl negative', { ...MASTER, ttl: -1 }, ['ttl']],
     ['both services off', { ...MASTER, dnson: false, httpon: false }, ['dnson']],
     ['bad domain', { ...MASTER, domain: 'bad_domain!' }, ['domain']],
-    ['bad resolvers', { ...MASTER, resolvers: ['8.8.8.8', 'dns.google', '[::1]', '1.1.1.1:0'] }, ['resolvers[1]', 'resolvers[2]', 'resolvers[3]']],
+    ['bad resolvers', { ...MASTER, resolvers: ['127.0.0.53', 'dns.google', '[::1]', '127.0.0.1:0'] }, ['resolvers[1]', 'resolvers[2]', 'resolvers[3]']],
     ['resolver not a string', { ...MASTER, resolvers: [53] }, ['resolvers[0]']],
-    ['zone equals domain', { ...MASTER, zoneResolvers: { mesos: ['10.0.0.53'] } }, ['zoneResolvers.mesos']],
-    ['zone under domain', { ...MASTER, zoneResolvers: { 'a.mesos': ['10.0.0.53'] } }, ['zoneResolvers["a.mesos"]']],
-    ['zone above domain', { ...MASTER, domain: 'dc1.example', zoneResolvers: { example: ['10.0.0.53'] } }, ['zoneResolvers.example']],
+    ['zone equals domain', { ...MASTER, zoneResolvers: { mesos: ['127.0.0.53'] } }, ['zoneResolvers.mesos']],
+    ['zone under domain', { ...MASTER, zoneResolvers: { 'a.mesos': ['127.0.0.53'] } }, ['zoneResolvers["a.mesos"]']],
+    ['zone above domain', { ...MASTER, domain: 'dc1.example', zoneResolvers: { example: ['127.0.0.53'] } }, ['zoneResolvers.example']],
     [
       'zones overlap each other',
-      { ...MASTER, zoneResolvers: { 'corp.example': ['10.0.0.53'], 'a.corp.example': ['10.0.0.54'] } },
+      { ...MASTER, zoneResolvers: { 'corp.example': ['127.0.0.53'], 'a.corp.example': ['127.0.0.54'] } },
       ['zoneResolvers["a.corp.example"]'],
     ],
-    ['zone resolver invalid', { ...MASTER, zoneResolvers: { consul: ['10.0.0.53', 'nope'] } }, ['zoneResolvers.consul[1]']],
+    ['zone resolver invalid', { ...MASTER, zoneResolvers: { consul: ['127.0.0.53', 'nope'] } }, ['zoneResolvers.consul[1]']],
     ['zone with no resolvers', { ...MASTER, zoneResolvers: { consul: [] } }, ['zoneResolvers.consul']],
     ['empty IPSources', { ...MASTER, IPSources: [] }, ['IPSources']],
     ['duplicate IPSources', { ...MASTER, IPSources: ['host', 'mesos', 'host'] }, ['IPSources[2]']],
@@ -296,10 +296,10 @@ describe('validation', () => {
   });
 
   it.each<[string, Record<string, unknown>]>([
-    ['IPv6 and hostname masters', { masters: ['[2001:db8::1]:5050', 'master.example.com:5050', '10.0.0.1:5050'] }],
-    ['resolvers with ports', { ...MASTER, resolvers: ['8.8.8.8', '10.0.0.1:5353', '::1', '[::1]:53'] }],
+    ['IPv6 and hostname masters', { masters: ['[2001:db8::1]:5050', 'master.example.com:5050', '127.0.0.1:5050'] }],
+    ['resolvers with ports', { ...MASTER, resolvers: ['127.0.0.53', '127.0.0.1:5353', '::1', '[::1]:53'] }],
     ['invalid resolvers when externalon is false', { ...MASTER, externalon: false, resolvers: ['not-an-ip'] }],
-    ['disjoint zones', { ...MASTER, zoneResolvers: { consul: ['10.0.0.53'], 'corp.example.': ['[::1]:53'] } }],
+    ['disjoint zones', { ...MASTER, zoneResolvers: { consul: ['127.0.0.53'], 'corp.example.': ['[::1]:53'] } }],
     ['basic with principal', { ...MASTER, mesosAuthentication: 'basic', mesosCredentials: { principal: 'p' } }],
     ['cert and key', { ...MASTER, CertFile: '/c.pem', KeyFile: '/k.pem' }],
     ['DNS only', { ...MASTER, httpon: false }],
@@ -318,7 +318,7 @@ describe('validation', () => {
   });
 
   it('explains that ZooKeeper detection is not supported yet', () => {
-    expect(problemsOf({ zk: 'zk://10.0.0.1:2181/mesos' })[0]?.message).toMatch(/not supported yet.*masters/);
+    expect(problemsOf({ zk: 'zk://127.0.0.1:2181/mesos' })[0]?.message).toMatch(/not supported yet.*masters/);
   });
 });
 
@@ -334,7 +334,7 @@ describe('loadConfigFile', () => {
 
   it('reports invalid JSON as SWY_CONFIG_INVALID naming the file', async () => {
     const file = join(tmp, 'broken.json');
-    await writeFile(file, '{"masters": ["10.0.0.1:5050"],,}');
+    await writeFile(file, '{"masters": ["127.0.0.1:5050"],,}');
     const error: unknown = await loadConfigFile(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).code).toBe('SWY_CONFIG_INVALID');
@@ -344,8 +344,8 @@ describe('loadConfigFile', () => {
 
   it('reports invalid values with the file as source', async () => {
     const file = join(tmp, 'invalid.json');
-    await writeFile(file, JSON.stringify({ masters: ['10.0.0.1:5050'], port: 0 }));
-    await expect(loadConfigFile(file)).rejects.toThrow(`${file}: port: must be an integer port from 1 to 65535`);
+    await writeFile(file, JSON.stringify({ masters: ['127.0.0.1:5050'], port: 70000 }));
+    await expect(loadConfigFile(file)).rejects.toThrow(`${file}: port: must be an integer port from 0 to 65535`);
   });
 
   it('loads a valid file with a byte-order mark', async () => {
@@ -359,7 +359,7 @@ describe('immutability and redaction', () => {
   const credentials = { mesosAuthentication: 'basic', mesosCredentials: { principal: 'sy', secret: 'hunter2' } };
 
   it('returns a deeply frozen config', () => {
-    const { config } = parseConfig({ ...MASTER, ...credentials, zoneResolvers: { consul: ['10.0.0.53'] } }, 't.json');
+    const { config } = parseConfig({ ...MASTER, ...credentials, zoneResolvers: { consul: ['127.0.0.53'] } }, 't.json');
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.masters)).toBe(true);
     expect(Object.isFrozen(config.mesosCredentials)).toBe(true);
@@ -369,7 +369,7 @@ describe('immutability and redaction', () => {
       (config as { port: number }).port = 1;
     }).toThrow(TypeError);
     expect(() => {
-      (config.masters as string[]).push('10.0.0.2:5050');
+      (config.masters as string[]).push('127.0.0.2:5050');
     }).toThrow(TypeError);
     expect(() => {
       (config.mesosCredentials as { secret: string }).secret = '';

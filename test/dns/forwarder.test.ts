@@ -198,7 +198,7 @@ describe('parseResolver', () => {
   it.each([
     ['127.0.0.1', { host: '127.0.0.1', port: 53 }],
     ['127.0.0.1:5353', { host: '127.0.0.1', port: 5353 }],
-    ['10.0.0.2:1', { host: '10.0.0.2', port: 1 }],
+    ['127.0.0.2:1', { host: '127.0.0.2', port: 1 }],
     ['[::1]:53', { host: '::1', port: 53 }],
     ['[::1]:5353', { host: '::1', port: 5353 }],
     ['[::1]', { host: '::1', port: 53 }],
@@ -398,17 +398,12 @@ describe('Forwarder', () => {
     expect(result.errors).toEqual([expect.stringMatching(/\(tcp\): timed out after 300 ms/)]);
   });
 
-  it('forwards to an IPv6 loopback resolver', async (ctx) => {
-    let v6: Awaited<ReturnType<typeof udpFake>>;
-    try {
-      v6 = await udpFake((socket, message, rinfo) => socket.send(echoReply(message), rinfo.port, rinfo.address), {
-        type: 'udp6',
-        address: '::1',
-      });
-    } catch {
-      ctx.skip('no IPv6 loopback here');
-      return;
-    }
+  it('forwards to an IPv6 loopback resolver', async () => {
+    // Debian machines (and CI) have ::1 on lo; a machine without it fails here rather than skipping.
+    const v6 = await udpFake((socket, message, rinfo) => socket.send(echoReply(message), rinfo.port, rinfo.address), {
+      type: 'udp6',
+      address: '::1',
+    });
     const result = expectOk(await forwarder([`[::1]:${v6.port}`]).forward(query(0x6666), 'udp'));
     expect(result.resolver).toBe(`[::1]:${v6.port}`);
     expect(result.reply).toEqual(echoReply(query(0x6666)));
