@@ -86,7 +86,7 @@ export function routeV1(view: HttpView, method: string, path: string): HttpAnswe
   const [, , resource = '', arg, extra] = path.split('/');
   switch (resource) {
     case 'version':
-      return { status: 200, body: { Service: 'switchyard', URL: 'https://github.com/switchyard/switchyard', Version: view.version } };
+      return { status: 200, body: { Service: 'switchyard', URL: '', Version: view.version } };
     case 'config':
       return { status: 200, body: view.config };
     case 'hosts':
