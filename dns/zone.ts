@@ -32,6 +32,8 @@ export interface EncodedAnswer {
 }
 
 const OWNER_IS_QUESTION = Buffer.from([0xc0, 0x0c]);
+/** Every other type gets the same NODATA answer, so it is cached under one stand-in (TXT). */
+const SERVED_TYPES: ReadonlySet<number> = new Set([TYPE.A, TYPE.AAAA, TYPE.SRV, TYPE.SOA, TYPE.NS, TYPE.ANY]);
 
 export class Zone {
   readonly apex: string;
@@ -59,17 +61,27 @@ export class Zone {
     }
   }
 
+  /** How many (name, type) answers are memoized; exposed for tests and metrics. */
+  get cachedAnswers(): number {
+    return this.cache.size;
+  }
+
   /** True when the name is the apex or lies below it. `name` is lower case and fully qualified. */
   contains(name: string): boolean {
     return name === this.apex || name.endsWith(`.${this.apex}`);
   }
 
-  /** The encoded answer for an in-zone question; memoized. */
+  /**
+   * The encoded answer for an in-zone question. Answers for existing names are memoized; names that do not exist
+   * are not, so questions for random names cannot grow the cache. Types the zone never serves share one entry.
+   */
   answer(name: string, qtype: number): EncodedAnswer {
-    const key = `${qtype} ${name}`;
+    if (!this.existing.has(name)) return this.build(name, qtype);
+    const type = SERVED_TYPES.has(qtype) ? qtype : TYPE.TXT;
+    const key = `${type} ${name}`;
     let found = this.cache.get(key);
     if (found === undefined) {
-      found = this.build(name, qtype);
+      found = this.build(name, type);
       this.cache.set(key, found);
     }
     return found;

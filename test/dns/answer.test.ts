@@ -60,6 +60,19 @@ describe('authoritative answers', () => {
   });
 });
 
+describe('the answer cache', () => {
+  it('grows with existing names only: random missing names and odd types add nothing', () => {
+    const fresh = zoneOf(recordsFromFile('generated/served-master-state.json'));
+    ask(fresh, 'chronos.marathon.mesos.', 'A');
+    ask(fresh, 'chronos.marathon.mesos.', 'TXT');
+    const before = fresh.cachedAnswers;
+    for (let i = 0; i < 1000; i++) ask(fresh, `random-${i}.marathon.mesos.`, 'A');
+    ask(fresh, 'chronos.marathon.mesos.', 'TXT');
+    expect(before).toBe(2);
+    expect(fresh.cachedAnswers).toBe(2);
+  });
+});
+
 describe('outside the zone and errors', () => {
   it.each([
     ['REFUSED when forwarding is off', 'example.com.', { forwarding: false }, RCODE.REFUSED],
