@@ -83,7 +83,8 @@ function assemble(query: Query, sections: Sections, options: AnswerOptions, ra: 
   try {
     question = query.qdcount === 1 ? encodeQuestion(fullyQualified(query.name), query.type, query.qclass) : Buffer.alloc(0);
   } catch {
-    return reply(query, RCODE.FORMERR, false, options, ra);
+    // A name we cannot write back (an empty or over-long label): FORMERR without a question section.
+    return assemble({ ...query, qdcount: 0 }, { rcode: RCODE.FORMERR, aa: false, answers: [], authority: [], additional: [] }, options, ra);
   }
   const extended = sections.rcode >> 4;
   const opt = query.edns === null ? Buffer.alloc(0) : optRecord(ADVERTISED_UDP_SIZE, extended);

@@ -21,7 +21,7 @@ export type HostTable = ReadonlyMap<string, readonly string[]>;
 
 export type ParsedState =
   | { readonly ok: true; readonly doc: MesosStateDoc }
-  | { readonly ok: false; readonly message: string };
+  | { readonly ok: false; readonly code: 'SWY_UPSTREAM_NO_LEADER' | 'SWY_UPSTREAM_MALFORMED'; readonly message: string };
 
 const DOCKER_IP_LABEL = 'Docker.NetworkSettings.IPAddress';
 const MESOS_IP_LABEL = 'MesosContainerizer.NetworkSettings.IPAddress';
@@ -29,8 +29,12 @@ const MESOS_IP_LABEL = 'MesosContainerizer.NetworkSettings.IPAddress';
 /** Checks the top level of a state document. A failure here rejects the whole poll (the last good state stays). */
 export function parseMesosState(raw: unknown): ParsedState {
   const result = mesosStateSchema.safeParse(raw);
-  if (!result.success) return { ok: false, message: describeIssues(result.error) };
-  return { ok: true, doc: result.data };
+  if (result.success) return { ok: true, doc: result.data };
+  // NO_LEADER only when the leader is absent or empty and nothing else is wrong; anything else is malformed.
+  const leader = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as { leader?: unknown }).leader : 0;
+  const onlyLeader = result.error.issues.every((issue) => issue.path[0] === 'leader');
+  const code = onlyLeader && (leader === undefined || leader === '') ? 'SWY_UPSTREAM_NO_LEADER' : 'SWY_UPSTREAM_MALFORMED';
+  return { ok: false, code, message: describeIssues(result.error) };
 }
 
 /** Host names (not IP literals) in agent and framework pids that must be resolved before normalizing. */

@@ -46,7 +46,7 @@ export const systemResolveHost: ResolveHost = async (host) => {
 export class MesosPoller {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<PollResult> | null = null;
-  private again = false;
+  private queued: Promise<PollResult> | null = null;
   private stopped = false;
   private readonly diagnostics: DiagnosticLog;
 
@@ -65,27 +65,32 @@ export class MesosPoller {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    await this.queued;
     await this.running;
     await this.options.source.close?.();
   }
 
-  /** Runs a poll, or, when one is already running, one more right after it (requests in between are coalesced). */
+  /**
+   * Runs a poll now. When one is already running, the caller gets one follow-up poll that starts right after it,
+   * shared by everyone who asks meanwhile, so the promise settles only once a state fetched after the request is in.
+   */
   pollNow(reason: string): Promise<PollResult> {
-    if (this.running !== null) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.pollOnce(reason).finally(() => {
-      this.running = null;
-      if (this.stopped) return;
-      if (this.again) {
-        this.again = false;
-        void this.pollNow('changed during the previous poll');
-      } else {
-        this.schedule();
-      }
+    if (this.running === null) return this.begin(reason);
+    this.queued ??= this.running.then(() => {
+      this.queued = null;
+      return this.begin(`${reason} (after the poll in progress)`);
     });
-    return this.running;
+    return this.queued;
+  }
+
+  private begin(reason: string): Promise<PollResult> {
+    const poll = this.pollOnce(reason).finally(() => {
+      this.running = null;
+      // A queued follow-up schedules the next refresh when it finishes.
+      if (!this.stopped && this.queued === null) this.schedule();
+    });
+    this.running = poll;
+    return poll;
   }
 
   private schedule(): void {
@@ -102,8 +107,7 @@ export class MesosPoller {
       const fetched = await this.options.source.fetch();
       const parsed = parseMesosState(fetched.doc);
       if (!parsed.ok) {
-        const code = /leader/.test(parsed.message) ? 'SWY_UPSTREAM_NO_LEADER' : 'SWY_UPSTREAM_MALFORMED';
-        throw new SwitchyardError(code, `state from ${fetched.from} has the wrong shape: ${parsed.message}`);
+        throw new SwitchyardError(parsed.code, `state from ${fetched.from} has the wrong shape: ${parsed.message}`);
       }
       const resolveHost = this.options.resolveHost ?? systemResolveHost;
       const names = hostnamesIn(parsed.doc);
