@@ -147,7 +147,15 @@ export function answer(zone: Zone | null, apex: string, query: Query, options: A
   const name = asciiLower(fullyQualified(query.name));
   const inDomain = name === apex || name.endsWith(`.${apex}`);
   if (!inDomain) {
-    if (options.forwarding) return { kind: 'forward' };
+    if (options.forwarding) {
+      // Only a question that can be written back out is forwarded.
+      try {
+        encodeQuestion(fullyQualified(query.name), query.type, query.qclass);
+      } catch {
+        return reply(query, RCODE.FORMERR, false, options);
+      }
+      return { kind: 'forward' };
+    }
     return reply(query, RCODE.REFUSED, false, options, false);
   }
   if (query.qclass !== CLASS_IN && query.qclass !== CLASS_ANY) return reply(query, RCODE.REFUSED, false, options);

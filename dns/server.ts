@@ -1,11 +1,13 @@
 // The DNS listener: dns2 UDP and TCP sockets on one address and port, answering from the current Zone.
 // I/O shell around the pure answer(): it only decodes, looks up, sends, forwards and counts.
+import type { Socket } from 'node:net';
 import dns2 from 'dns2';
 import type { Logger } from 'pino';
 import type { Zone } from './zone.js';
 import { answer, reply, fullyQualified, type AnswerOptions, type Outcome, type Query } from './answer.js';
 import type { Forwarder } from './forwarder.js';
 import { CLASS_IN, HEADER_LENGTH, RCODE, TYPE, encodeQuestion } from './wire.js';
+import { rejectReason, truncateReply } from './message-check.js';
 
 type Transport = 'udp' | 'tcp';
 type Dns2Packet = InstanceType<typeof dns2.Packet>;
@@ -36,6 +38,28 @@ export interface DnsStats {
 
 const TYPE_NAMES = new Map<number, string>(Object.entries(TYPE).map(([name, code]) => [code, name]));
 const RCODE_NAMES = new Map<number, string>(Object.entries(RCODE).map(([name, code]) => [code, name]));
+
+let guardInstalled = false;
+
+/**
+ * dns2's servers call Packet.parse themselves, so the pre-decode checks of message-check.ts are put in front of it.
+ * They only refuse messages that cannot be valid (counts larger than the message, a "." inside a question label).
+ */
+function installParseGuard(): void {
+  if (guardInstalled) return;
+  guardInstalled = true;
+  const original = dns2.Packet.parse.bind(dns2.Packet);
+  dns2.Packet.parse = (buffer: Buffer): Dns2Packet => {
+    const reason = rejectReason(buffer);
+    if (reason !== null) throw new Error(`malformed DNS message: ${reason}`);
+    return original(buffer);
+  };
+}
+
+/** The UDP size a client can take: 512, or its EDNS buffer size. */
+function udpLimit(query: Query): number {
+  return query.edns === null ? 512 : Math.max(512, query.edns.udpSize);
+}
 
 /** dns2's Packet → the fields answer() needs. */
 export function queryFromPacket(packet: Dns2Packet): Query {
@@ -77,6 +101,8 @@ export class DnsServer {
   private rotation = 0;
   private udp: InstanceType<typeof dns2.UDPServer> | null = null;
   private tcp: InstanceType<typeof dns2.TCPServer> | null = null;
+  /** Open TCP connections, closed on close() so an idle or chatty client cannot hold shutdown up. */
+  private readonly connections = new Set<Socket>();
   readonly stats: DnsStats = { questions: {}, rcodes: {}, forwarded: 0, forwardFailures: 0, truncated: 0, malformed: 0 };
 
   constructor(private readonly options: DnsServerOptions) {}
@@ -89,6 +115,7 @@ export class DnsServer {
   /** Binds UDP and TCP; resolves to the port both listen on. */
   async start(): Promise<number> {
     const { listener, port } = this.options;
+    installParseGuard();
     for (let attempt = 0; attempt < 20; attempt++) {
       const tcp = dns2.createTCPServer();
       const tcpPort = await listenTcp(tcp, port, listener);
@@ -102,8 +129,12 @@ export class DnsServer {
         if (port !== 0) throw error;
         continue;
       }
-      tcp.on('request', (request, send) => this.handle(request, send, 'tcp'));
-      udp.on('request', (request, send) => this.handle(request, send, 'udp'));
+      tcp.on('connection', (socket: Socket) => {
+        this.connections.add(socket);
+        socket.once('close', () => this.connections.delete(socket));
+      });
+      tcp.on('request', (request, send, client) => this.handle(request, send, 'tcp', client as Socket));
+      udp.on('request', (request, send) => this.handle(request, send, 'udp', null));
       const malformed = (error: Error): void => {
         this.stats.malformed++;
         this.options.logger.debug({ code: 'SWY_DNS_MALFORMED', err: error.message }, 'dropped a malformed DNS message');
@@ -130,14 +161,21 @@ export class DnsServer {
       const tcp = this.tcp;
       closing.push(new Promise((resolve) => tcp.close(() => resolve())));
     }
+    for (const socket of this.connections) socket.destroy();
+    this.connections.clear();
     this.udp = null;
     this.tcp = null;
     await Promise.all(closing);
   }
 
-  private handle(request: Dns2Packet, send: Send, transport: Transport): void {
+  private handle(request: Dns2Packet, send: Send, transport: Transport, client: Socket | null): void {
     // A response arriving on the server port is never answered: answering could loop between two servers.
-    if (request.header.qr === 1) return;
+    // Over TCP the connection is closed, since dns2 would otherwise keep waiting for our reply.
+    if (request.header.qr === 1) {
+      this.stats.malformed++;
+      client?.destroy();
+      return;
+    }
     const query = queryFromPacket(request);
     const options: AnswerOptions = {
       transport,
@@ -166,13 +204,20 @@ export class DnsServer {
     const forwarder = this.options.forwarder;
     if (forwarder === null) return;
     this.stats.forwarded++;
-    const result = await forwarder.forward(forwardQueryBytes(query), transport);
-    if (result.ok) {
-      this.sendReply(send, result.reply, result.reply.length >= 4 ? (result.reply[3] ?? 0) & 0xf : 0, false);
-      return;
+    try {
+      const result = await forwarder.forward(forwardQueryBytes(query), transport);
+      if (result.ok) {
+        // The upstream may have answered over TCP; a UDP client gets a well-formed truncated reply if it is too big.
+        const bytes = transport === 'udp' ? truncateReply(result.reply, udpLimit(query)) : result.reply;
+        this.sendReply(send, bytes, bytes.length >= 4 ? (bytes[3] ?? 0) & 0xf : 0, bytes !== result.reply);
+        return;
+      }
+      this.stats.forwardFailures++;
+      this.options.logger.warn({ code: 'SWY_DNS_FORWARD_FAILED', name: query.name, errors: result.errors }, 'every resolver failed');
+    } catch (error) {
+      this.stats.forwardFailures++;
+      this.options.logger.warn({ code: 'SWY_DNS_FORWARD_FAILED', name: query.name, err: String(error) }, 'could not forward');
     }
-    this.stats.forwardFailures++;
-    this.options.logger.warn({ code: 'SWY_DNS_FORWARD_FAILED', name: query.name, errors: result.errors }, 'every resolver failed');
     const failed = reply(query, RCODE.SERVFAIL, false, options);
     if (failed.kind === 'reply') this.sendReply(send, failed.reply, RCODE.SERVFAIL, false);
   }
@@ -181,9 +226,14 @@ export class DnsServer {
     const rcodeName = RCODE_NAMES.get(rcode) ?? String(rcode);
     this.stats.rcodes[rcodeName] = (this.stats.rcodes[rcodeName] ?? 0) + 1;
     if (truncated) this.stats.truncated++;
-    send(bytes).catch((error: unknown) => {
-      this.options.logger.debug({ err: String(error) }, 'could not send a DNS reply');
-    });
+    // dns2's UDP send returns a promise and its TCP send returns nothing; either may throw on a closed socket.
+    const failed = (error: unknown): void => this.options.logger.debug({ err: String(error) }, 'could not send a DNS reply');
+    try {
+      const sent: unknown = send(bytes);
+      if (sent instanceof Promise) sent.catch(failed);
+    } catch (error) {
+      failed(error);
+    }
   }
 }
 
