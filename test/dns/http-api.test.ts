@@ -1,0 +1,90 @@
+// The mesos-dns HTTP API: route tables over the fixture records (pure routeV1), and the real node:http shell.
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpApi, routeV1, type HttpView } from '../../dns/http-api.js';
+import { parseConfig, redactConfig } from '../../cli/config.js';
+import { recordsFromFile } from '../helpers/zone.js';
+
+const { config } = parseConfig(
+  { masters: ['127.0.0.1:5050'], mesosAuthentication: 'basic', mesosCredentials: { principal: 'dns', secret: 's3cret' } },
+  'test',
+);
+const view: HttpView = {
+  records: recordsFromFile('generated/served-master-state.json'),
+  domain: 'mesos',
+  ttl: 60,
+  serial: 1234,
+  refreshSeconds: 60,
+  mname: 'ns1.mesos.',
+  rname: 'root.ns1.mesos.',
+  enumerationOn: true,
+  version: '9.9.9',
+  config: redactConfig(config),
+};
+
+describe('routeV1', () => {
+  it.each([
+    ['/v1/version', 200, { Service: 'switchyard', URL: '', Version: '9.9.9' }],
+    ['/v1/hosts/chronos.marathon.mesos', 200, [{ host: 'chronos.marathon.mesos.', ip: '1.2.3.11' }]],
+    ['/v1/hosts/CHRONOS.marathon.mesos.', 200, [{ host: 'chronos.marathon.mesos.', ip: '1.2.3.11' }]],
+    ['/v1/hosts/missing.mesos', 404, [{ host: '', ip: '' }]],
+    ['/v1/hosts/chronos.marathon.mesos/ports', 501, { error: 'not implemented, as in mesos-dns' }],
+    [
+      '/v1/services/_http._liquor-store._tcp.marathon.mesos',
+      200,
+      [
+        { service: '_http._liquor-store._tcp.marathon.mesos', host: 'liquor-store-4dfjd-0.marathon.mesos.', ip: '1.2.3.11', port: '80' },
+        { service: '_http._liquor-store._tcp.marathon.mesos', host: 'liquor-store-zasmd-1.marathon.mesos.', ip: '1.2.3.12', port: '80' },
+      ],
+    ],
+    ['/v1/services/_missing._tcp.marathon.mesos', 404, [{ service: '', host: '', ip: '', port: '' }]],
+    ['/v1/nothing', 404, { error: 'no such resource: /v1/nothing' }],
+  ] as const)('GET %s → %i', (path, status, body) => {
+    expect(routeV1(view, 'GET', path)).toEqual({ status, body });
+  });
+
+  it('lists both address families of a name', () => {
+    const answer = routeV1(view, 'GET', '/v1/hosts/slave.mesos');
+    expect((answer?.body as { ip: string }[]).map((r) => r.ip).sort()).toEqual(['1.2.3.10', '1.2.3.11', '1.2.3.12', '2001:db8::1']);
+  });
+
+  it('never shows the Mesos secret in /v1/config', () => {
+    const text = JSON.stringify(routeV1(view, 'GET', '/v1/config')?.body);
+    expect(text).not.toContain('s3cret');
+    expect(text).toContain('[redacted]');
+    expect(text).toContain('"principal":"dns"');
+  });
+
+  it('hides /v1/enumerate and /v1/axfr when EnumerationOn is false', () => {
+    expect(routeV1({ ...view, enumerationOn: false }, 'GET', '/v1/axfr')?.status).toBe(404);
+    expect(routeV1({ ...view, enumerationOn: false }, 'GET', '/v1/enumerate')?.status).toBe(404);
+  });
+
+  it('refuses other methods and leaves other paths to the extra routes', () => {
+    expect(routeV1(view, 'POST', '/v1/version')?.status).toBe(405);
+    expect(routeV1(view, 'GET', '/healthz')).toBeNull();
+  });
+});
+
+describe('HttpApi over a real socket', () => {
+  const api = new HttpApi(() => view, pino({ level: 'silent' }), (_method, path) => (path === '/extra' ? { status: 200, body: 'plain text\n' } : null));
+  let port = 0;
+  beforeAll(async () => {
+    port = await api.start(0, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('serves pretty-printed JSON with the status of the route', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/v1/hosts/missing.mesos`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    expect(await response.text()).toBe(`${JSON.stringify([{ host: '', ip: '' }], null, 2)}\n`);
+  });
+
+  it('serves an extra route, and 404 for anything unknown', async () => {
+    expect(await (await fetch(`http://127.0.0.1:${port}/extra`)).text()).toBe('plain text\n');
+    expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
+  });
+});
