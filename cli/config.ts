@@ -2,7 +2,8 @@
 // parseConfig and redactConfig are pure; loadConfigFile reads the file (I/O).
 import { readFile } from 'node:fs/promises';
 import { SwitchyardError } from '../state-poller/errors.js';
-import { validateConfig, type Config, type ConfigProblem, type DeepReadonly } from './config-schema.js';
+import type { Config, ConfigProblem, DeepReadonly } from './config-schema.js';
+import { validateConfig } from './config-validate.js';
 
 export type { Config, ConfigProblem } from './config-schema.js';
 

@@ -18,7 +18,6 @@ import { dig } from '../helpers/dig.js';
 const { Packet } = dns2;
 
 const LOOPBACK = '127.0.0.1';
-const QUESTION_OFFSET = 12;
 
 function buildZone(): Zone {
   const raw = JSON.parse(readFileSync(new URL('../fixtures/mesos-dns/generated/served-master-state.json', import.meta.url), 'utf8')) as unknown;
