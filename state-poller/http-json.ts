@@ -1,0 +1,66 @@
+// GET a JSON document over HTTP (undici) with a timeout, a status check and optional basic auth.
+// I/O: network. Shared by the Mesos and Marathon sources so both fail with the same codes.
+import { request, type Dispatcher } from 'undici';
+import { SwitchyardError } from './errors.js';
+
+export interface GetJsonOptions {
+  readonly timeoutMs: number;
+  /** "user:secret" for HTTP basic auth, or null. */
+  readonly basicAuth: string | null;
+  readonly dispatcher?: Dispatcher;
+}
+
+/** Throws SWY_UPSTREAM_UNAVAILABLE (network, timeout), SWY_UPSTREAM_HTTP_STATUS (not 200) or SWY_UPSTREAM_MALFORMED. */
+export async function getJson(url: string, options: GetJsonOptions): Promise<unknown> {
+  const headers: Record<string, string> = { 'user-agent': 'switchyard', accept: 'application/json' };
+  if (options.basicAuth !== null) headers.authorization = `Basic ${Buffer.from(options.basicAuth).toString('base64')}`;
+  let text: string;
+  try {
+    const response = await request(url, {
+      method: 'GET',
+      headers,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      signal: AbortSignal.timeout(options.timeoutMs),
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    });
+    text = await response.body.text();
+    if (response.statusCode !== 200) {
+      throw new SwitchyardError('SWY_UPSTREAM_HTTP_STATUS', `${url} answered HTTP ${response.statusCode}`);
+    }
+  } catch (error) {
+    if (error instanceof SwitchyardError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SwitchyardError('SWY_UPSTREAM_UNAVAILABLE', `${url}: ${reason}`, { cause: error });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new SwitchyardError('SWY_UPSTREAM_MALFORMED', `${url} did not return JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Tries each candidate in order; the first success is returned, else one SWY_UPSTREAM_UNAVAILABLE naming them all. */
+export async function firstThatAnswers<T>(candidates: readonly string[], what: string, attempt: (candidate: string) => Promise<T>): Promise<{ value: T; from: string }> {
+  const failures: string[] = [];
+  let lastError: unknown = null;
+  for (const candidate of candidates) {
+    try {
+      return { value: await attempt(candidate), from: candidate };
+    } catch (error) {
+      lastError = error;
+      failures.push(`${candidate}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  // With a single candidate its own, more precise code (HTTP status, malformed) is kept.
+  if (candidates.length === 1 && lastError instanceof SwitchyardError) throw lastError;
+  throw new SwitchyardError('SWY_UPSTREAM_UNAVAILABLE', `no ${what} answered: ${failures.join('; ')}`, { cause: lastError });
+}
+
+/** The list with `preferred` moved to the front, so the last host that answered is asked first next time. */
+export function preferFirst(candidates: readonly string[], preferred: string | null): string[] {
+  const order = [...candidates];
+  const index = preferred === null ? -1 : order.indexOf(preferred);
+  if (index > 0) order.unshift(...order.splice(index, 1));
+  return order;
+}
