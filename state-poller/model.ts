@@ -81,6 +81,61 @@ export interface MesosState {
   readonly frameworks: readonly Framework[];
 }
 
+/** A Marathon health check, as marathon-lb reads it (reference/marathon-lb.md §4.2). */
+export interface MarathonHealthCheck {
+  readonly protocol: string;
+  /** An explicit port applies to every service port; otherwise portIndex picks one. */
+  readonly port: number | null;
+  readonly portIndex: number | null;
+  readonly path: string | null;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly gracePeriodSeconds: number;
+  readonly maxConsecutiveFailures: number;
+}
+
+export interface MarathonPortMapping {
+  readonly servicePort: number | null;
+  readonly containerPort: number | null;
+}
+
+/** A Marathon task, with the fields marathon-lb reads (reference/marathon-lb.md §4.3). */
+export interface MarathonTask {
+  readonly id: string;
+  readonly host: string;
+  /** Null when Marathon did not say (marathon-lb treats that as up). */
+  readonly state: string | null;
+  readonly ports: readonly number[];
+  readonly ipAddresses: readonly string[];
+  /** The `alive` flags of healthCheckResults; null when the key is absent (not the same as an empty list). */
+  readonly healthAlive: readonly boolean[] | null;
+}
+
+/** A Marathon app, with the fields marathon-lb reads (reference/marathon-lb.md §4.2). */
+export interface MarathonApp {
+  readonly id: string;
+  readonly instances: number;
+  readonly labels: Readonly<Record<string, string>>;
+  /** `portDefinitions[].port`; null when the key is absent (then the legacy `ports` list applies). */
+  readonly portDefinitions: readonly number[] | null;
+  readonly ports: readonly number[];
+  /** `container.docker.network`: HOST, BRIDGE or USER; null when absent. */
+  readonly dockerNetwork: string | null;
+  readonly dockerPortMappings: readonly MarathonPortMapping[];
+  readonly containerPortMappings: readonly MarathonPortMapping[];
+  /** `networks[].mode` in order (Marathon 1.5+); a network without a mode counts as "container". */
+  readonly networkModes: readonly string[];
+  /** Legacy IP-per-task (`ipAddress`): its discovery port numbers; null when the app has no ipAddress. */
+  readonly ipAddressPorts: readonly number[] | null;
+  readonly healthChecks: readonly MarathonHealthCheck[];
+  readonly tasks: readonly MarathonTask[];
+  readonly lastScalingAt: string | null;
+}
+
+export interface MarathonState {
+  readonly apps: readonly MarathonApp[];
+}
+
 export interface Snapshot {
   /** Increases by one with every accepted state; 0 before the first. */
   readonly generation: number;

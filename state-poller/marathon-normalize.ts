@@ -1,0 +1,84 @@
+// Marathon /v2/apps?embed=apps.tasks JSON → the MarathonState of the Snapshot.
+// Pure and deterministic: apps sorted by id; a malformed app or task is skipped with a diagnostic, the rest kept.
+import type { Diagnostic, MarathonApp, MarathonPortMapping, MarathonState, MarathonTask } from './model.js';
+import { describeIssues } from './mesos-types.js';
+import { marathonAppSchema, marathonAppsSchema, marathonTaskSchema, type MarathonAppDoc } from './marathon-types.js';
+
+export type NormalizedMarathon =
+  | { readonly ok: true; readonly state: MarathonState; readonly diagnostics: readonly Diagnostic[] }
+  | { readonly ok: false; readonly message: string };
+
+function mappings(list: readonly { servicePort?: number | null; containerPort?: number | null }[] | null | undefined): MarathonPortMapping[] {
+  return (list ?? []).map((m) => ({ servicePort: m.servicePort ?? null, containerPort: m.containerPort ?? null }));
+}
+
+function appOf(doc: MarathonAppDoc, tasks: MarathonTask[]): MarathonApp {
+  return {
+    id: doc.id,
+    instances: doc.instances,
+    labels: doc.labels ?? {},
+    portDefinitions: doc.portDefinitions === null || doc.portDefinitions === undefined ? null : doc.portDefinitions.flatMap((p) => (p.port === null || p.port === undefined ? [] : [p.port])),
+    ports: doc.ports ?? [],
+    dockerNetwork: doc.container?.docker?.network ?? null,
+    dockerPortMappings: mappings(doc.container?.docker?.portMappings),
+    containerPortMappings: mappings(doc.container?.portMappings),
+    networkModes: (doc.networks ?? []).map((n) => n.mode ?? 'container'),
+    ipAddressPorts: doc.ipAddress === null || doc.ipAddress === undefined ? null : (doc.ipAddress.discovery?.ports ?? []).map((p) => p.number),
+    healthChecks: (doc.healthChecks ?? []).map((h) => ({
+      protocol: h.protocol,
+      port: h.port ?? null,
+      portIndex: h.portIndex ?? null,
+      path: h.path ?? null,
+      intervalSeconds: h.intervalSeconds,
+      timeoutSeconds: h.timeoutSeconds,
+      gracePeriodSeconds: h.gracePeriodSeconds,
+      maxConsecutiveFailures: h.maxConsecutiveFailures,
+    })),
+    tasks,
+    lastScalingAt: doc.versionInfo?.lastScalingAt ?? null,
+  };
+}
+
+export function normalizeMarathon(raw: unknown): NormalizedMarathon {
+  const top = marathonAppsSchema.safeParse(raw);
+  if (!top.success) return { ok: false, message: describeIssues(top.error) };
+  const diagnostics: Diagnostic[] = [];
+  const diagnose = (code: string, subject: string, message: string): void => {
+    diagnostics.push({ code, source: 'marathon', subject, message });
+  };
+  const apps: MarathonApp[] = [];
+  const seen = new Set<string>();
+  top.data.apps.forEach((rawApp, index) => {
+    const parsed = marathonAppSchema.safeParse(rawApp);
+    if (!parsed.success) {
+      const id = typeof rawApp === 'object' && rawApp !== null && 'id' in rawApp ? String((rawApp as { id: unknown }).id) : `apps[${index}]`;
+      diagnose('SWY_UPSTREAM_INVALID_APP', id, describeIssues(parsed.error));
+      return;
+    }
+    if (seen.has(parsed.data.id)) {
+      diagnose('SWY_UPSTREAM_INVALID_APP', parsed.data.id, 'the app id appears twice; the first is kept');
+      return;
+    }
+    seen.add(parsed.data.id);
+    const tasks: MarathonTask[] = [];
+    (parsed.data.tasks ?? []).forEach((rawTask, taskIndex) => {
+      const task = marathonTaskSchema.safeParse(rawTask);
+      if (!task.success) {
+        diagnose('SWY_UPSTREAM_INVALID_TASK', `${parsed.data.id}/tasks[${taskIndex}]`, describeIssues(task.error));
+        return;
+      }
+      tasks.push({
+        id: task.data.id,
+        host: task.data.host,
+        state: task.data.state ?? null,
+        ports: task.data.ports ?? [],
+        ipAddresses: (task.data.ipAddresses ?? []).flatMap((a) => (a.ipAddress ? [a.ipAddress] : [])),
+        healthAlive: task.data.healthCheckResults === null || task.data.healthCheckResults === undefined ? null : task.data.healthCheckResults.map((r) => r.alive === true),
+      });
+    });
+    tasks.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    apps.push(appOf(parsed.data, tasks));
+  });
+  apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { ok: true, state: { apps }, diagnostics };
+}

@@ -1,0 +1,112 @@
+// Marathon input: the /v2/apps?embed=apps.tasks schema over every recorded document, bad apps skipped alone,
+// and the source against a fake Marathon on loopback.
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { normalizeMarathon } from '../../state-poller/marathon-normalize.js';
+import { MarathonSource } from '../../state-poller/marathon-source.js';
+
+const fixture = (path: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/marathon-lb/${path}`, import.meta.url), 'utf8'));
+
+describe('normalizeMarathon over the recorded documents', () => {
+  it.each([
+    ['synthetic/fake-marathon-apps.json', 6],
+    ['synthetic/fake-marathon-apps-legacy-directives.json', 2],
+    ['upstream/tests/marathon15_apps.json', 1],
+    ['upstream/tests/zdd_apps.json', 2],
+    ['upstream/tests/zdd_app_blue.json', 1],
+  ] as const)('%s: every app is read, none rejected', (path, count) => {
+    const result = normalizeMarathon(fixture(path));
+    if (!result.ok) throw new Error(result.message);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.state.apps).toHaveLength(count);
+  });
+
+  it('reads the fields marathon-lb uses (Marathon 1.5 bridge app)', () => {
+    const result = normalizeMarathon(fixture('upstream/tests/marathon15_apps.json'));
+    if (!result.ok) throw new Error(result.message);
+    const app = result.state.apps[0];
+    expect(app?.id).toBe('/pywebserver');
+    expect(app?.networkModes).toEqual(['container/bridge']);
+    expect(app?.containerPortMappings.map((m) => m.servicePort)).toEqual([10101]);
+    expect(app?.labels.HAPROXY_0_VHOST).toBe('myvhost.com');
+    expect(app?.tasks.map((t) => [t.host, t.ports, t.ipAddresses, t.state])).toEqual([['10.0.2.148', [1565], ['172.17.0.2'], 'TASK_RUNNING']]);
+  });
+
+  it('tells an absent healthCheckResults from an empty one (marathon-lb caches the first, treats the second as down)', () => {
+    const result = normalizeMarathon({
+      apps: [{ id: '/a', labels: {}, tasks: [{ id: 'a.1', host: '127.0.0.1' }, { id: 'a.2', host: '127.0.0.1', healthCheckResults: [] }, { id: 'a.3', host: '127.0.0.1', healthCheckResults: [{ alive: true }] }] }],
+    });
+    if (!result.ok) throw new Error(result.message);
+    expect(result.state.apps[0]?.tasks.map((t) => t.healthAlive)).toEqual([null, [], [true]]);
+  });
+
+  it('skips a malformed app or task with a diagnostic and keeps every other one', () => {
+    const result = normalizeMarathon({
+      apps: [
+        { id: 'no-leading-slash', labels: {}, tasks: [] },
+        { id: '/ports-wrong', labels: {}, ports: 'eighty', tasks: [] },
+        { id: '/good', labels: { HAPROXY_GROUP: 'external' }, tasks: [{ id: 'good.1', host: '127.0.0.1', ports: [31000] }, { id: 'good.2' }] },
+        { id: '/good', labels: {}, tasks: [] },
+      ],
+    });
+    if (!result.ok) throw new Error(result.message);
+    expect(result.state.apps.map((a) => a.id)).toEqual(['/good']);
+    expect(result.state.apps[0]?.tasks.map((t) => t.id)).toEqual(['good.1']);
+    expect(result.diagnostics.map((d) => [d.code, d.subject])).toEqual([
+      ['SWY_UPSTREAM_INVALID_APP', 'no-leading-slash'],
+      ['SWY_UPSTREAM_INVALID_APP', '/ports-wrong'],
+      ['SWY_UPSTREAM_INVALID_TASK', '/good/tasks[1]'],
+      ['SWY_UPSTREAM_INVALID_APP', '/good'],
+    ]);
+  });
+
+  it.each([[[]], [{ apps: 5 }], [{ message: 'not the leader' }], [null]])('rejects a document of the wrong shape: %j', (doc) => {
+    expect(normalizeMarathon(doc).ok).toBe(false);
+  });
+
+  it('is deterministic: apps and tasks come out sorted whatever the input order', () => {
+    const doc = fixture('synthetic/fake-marathon-apps.json') as { apps: unknown[] };
+    const reversed = { apps: [...doc.apps].reverse() };
+    expect(JSON.stringify(normalizeMarathon(reversed))).toBe(JSON.stringify(normalizeMarathon(doc)));
+  });
+});
+
+describe('MarathonSource', () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => (s.closeAllConnections(), s.close(() => resolve())))));
+  });
+
+  async function fakeMarathon(status: number, body: string): Promise<{ url: string; paths: string[]; auth: (string | undefined)[] }> {
+    const paths: string[] = [];
+    const auth: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      auth.push(req.headers.authorization);
+      res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    return { url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`, paths, auth };
+  }
+
+  it('asks /v2/apps?embed=apps.tasks with basic auth, moving on from a failing URL and preferring the one that answered', async () => {
+    const broken = await fakeMarathon(503, '{"message":"no leader"}');
+    const good = await fakeMarathon(200, JSON.stringify({ apps: [] }));
+    const source = new MarathonSource({ urls: [broken.url, good.url], timeoutMs: 2000, basicAuth: 'lb:pw' });
+    expect((await source.fetch()).doc).toEqual({ apps: [] });
+    await source.fetch();
+    expect(good.paths).toEqual(['/v2/apps?embed=apps.tasks', '/v2/apps?embed=apps.tasks']);
+    expect(broken.paths).toHaveLength(1);
+    expect(good.auth[0]).toBe(`Basic ${Buffer.from('lb:pw').toString('base64')}`);
+  });
+
+  it('fails with SWY_UPSTREAM_UNAVAILABLE naming every URL when none answers', async () => {
+    const broken = await fakeMarathon(500, 'oops');
+    const other = await fakeMarathon(200, '{not json');
+    const source = new MarathonSource({ urls: [broken.url, other.url], timeoutMs: 2000, basicAuth: null });
+    await expect(source.fetch()).rejects.toMatchObject({ code: 'SWY_UPSTREAM_UNAVAILABLE' });
+  });
+});
