@@ -1,0 +1,25 @@
+// marathon-lb's stable HAProxy server names and ids, so server-state files and golden configs carry over.
+// Pure: sha256 of the server name, read as an integer, mod 32767 (reference/marathon-lb.md §2.2, naming rules).
+import { createHash } from 'node:crypto';
+
+const ID_SPACE = 32767n;
+
+/** `host_ip_port`, or `ip_port` when host and ip are the same; characters outside [A-Za-z0-9-] become `_`. */
+export function serverName(host: string, ip: string, port: number): string {
+  const raw = host === ip ? `${ip}_${port}` : `${host}_${ip}_${port}`;
+  return raw.replace(/[^A-Za-z0-9-]/g, '_');
+}
+
+/**
+ * The id marathon-lb gives a server: sha256(name) mod 32767. A zero or an id already used in the same backend is
+ * rehashed as sha256(name + " " + previous hex digest) until it is free, so ids stay stable across reloads.
+ */
+export function serverId(name: string, used: ReadonlySet<number>): number {
+  let input = name;
+  for (;;) {
+    const hex = createHash('sha256').update(input).digest('hex');
+    const id = Number(BigInt(`0x${hex}`) % ID_SPACE);
+    if (id !== 0 && !used.has(id)) return id;
+    input = `${name} ${hex}`;
+  }
+}
