@@ -1,9 +1,12 @@
 // Tables for lb/labels.ts: every label's parser on good, bad and injection values; readLabels on the marathon-lb fixtures.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LABEL_LIST, LABELS, TEMPLATE_OVERRIDE_NAMES, labelReferenceMarkdown, portGroups, readLabels, type LabelName } from '../../lb/labels.js';
+import { LABEL_LIST, LABELS, TEMPLATE_OVERRIDE_NAMES, type LabelName } from '../../lb/labels.js';
+import { labelReferenceMarkdown, portGroups, readLabels } from '../../lb/label-reader.js';
 
-const FIXTURES = '/work/shared/fixtures/marathon-lb';
+import { fileURLToPath } from 'node:url';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/marathon-lb', import.meta.url));
 
 describe('label parsers', () => {
   const good: [LabelName, string, unknown][] = [
