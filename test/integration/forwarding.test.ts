@@ -251,28 +251,11 @@ describe('forwarding to a live upstream (externalon: true)', () => {
     const after = await dig(program.dnsPort, 'chronos.marathon.mesos', 'A');
     expect(after.rcode).toBe('NOERROR');
   });
-});
-
-describe('forwarding a question name that cannot be written back', () => {
-  const upstream = new Upstream();
-  let master: FakeMaster;
-  let program: Program;
-
-  beforeAll(async () => {
-    await upstream.start();
-    master = await startMaster();
-    program = await startSwitchyard(master, { externalon: true, resolvers: [`127.0.0.1:${upstream.port}`], timeout: 1 });
-  });
-  afterAll(async () => {
-    await program?.stop();
-    await master?.close();
-    await upstream.close();
-  });
 
   it('survives an outside name with a "." byte inside a label (one UDP datagram)', async () => {
-    // Labels "a." and "test": dns2 decodes the name as "a..test", which is outside the zone, so answer() says
-    // forward; forwardQueryBytes() then fails to encode the empty label (RangeError) inside the async forward(),
-    // and the rejection is not handled.
+    // Labels "a." and "test": dns2 would decode the name as "a..test" (outside the zone), and writing it back out
+    // for the upstream fails. The server refuses such a message before decoding; nothing reaches the upstream.
+    const before = upstream.count();
     const query = Buffer.concat([
       Buffer.from([0x61, 0x61, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]),
       Buffer.from([2, 0x61, 0x2e, 4, ...Buffer.from('test'), 0, 0, 1, 0, 1]),
@@ -282,7 +265,7 @@ describe('forwarding a question name that cannot be written back', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(program.child.exitCode, `switchyard exited; stderr: ${program.stderr()}`).toBeNull();
     expect((await dig(program.dnsPort, 'chronos.marathon.mesos', 'A')).rcode).toBe('NOERROR');
-    expect(upstream.count()).toBe(0);
+    expect(upstream.count()).toBe(before);
   });
 });
 
