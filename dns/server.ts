@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Zone } from './zone.js';
 import { answer, reply, fullyQualified, type AnswerOptions, type Outcome, type Query } from './answer.js';
 import type { Forwarder } from './forwarder.js';
-import { CLASS_IN, HEADER_LENGTH, RCODE, TYPE, encodeQuestion } from './wire.js';
+import { CLASS_IN, HEADER_LENGTH, RCODE, TYPE, encodeQuestion, optRecord } from './wire.js';
 import { rejectReason, truncateReply } from './message-check.js';
 
 type Transport = 'udp' | 'tcp';
@@ -65,7 +65,7 @@ function udpLimit(query: Query): number {
 export function queryFromPacket(packet: Dns2Packet): Query {
   const question = packet.questions[0];
   const opt = packet.additionals.find((r) => r.type === TYPE.OPT) as
-    | { class?: number; version?: number; doFlag?: boolean }
+    | { class?: number; version?: number }
     | undefined;
   return {
     id: packet.header.id,
@@ -87,12 +87,7 @@ export function forwardQueryBytes(query: Query): Buffer {
   header.writeUInt16BE(1, 4);
   header.writeUInt16BE(query.edns === null ? 0 : 1, 10);
   const parts = [header, encodeQuestion(fullyQualified(query.name), query.type, query.qclass)];
-  if (query.edns !== null) {
-    const opt = Buffer.alloc(11);
-    opt.writeUInt16BE(TYPE.OPT, 1);
-    opt.writeUInt16BE(Math.max(512, query.edns.udpSize), 3);
-    parts.push(opt);
-  }
+  if (query.edns !== null) parts.push(optRecord(Math.max(512, query.edns.udpSize)));
   return Buffer.concat(parts);
 }
 
