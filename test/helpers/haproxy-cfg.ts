@@ -1,51 +1,10 @@
 // Test helper: parses HAProxy configs into sections and a normalized routing view, so configs we generate can be
 // compared with marathon-lb's golden configs by meaning (binds, rules, backends, servers) instead of bytes. Pure.
+import { findSection, parseHaproxyConfig, tokenize, type HaproxyConfig, type SectionKind } from './haproxy-cfg-parse.js';
+import { compare, splitCondition, unquote } from './haproxy-acl.js';
 
-/** Every HAProxy section keyword; a line starting with one of these opens a new section. */
-export type SectionKind =
-  | 'global'
-  | 'defaults'
-  | 'frontend'
-  | 'backend'
-  | 'listen'
-  | 'userlist'
-  | 'peers'
-  | 'resolvers'
-  | 'mailers'
-  | 'program'
-  | 'cache'
-  | 'ring'
-  | 'http-errors';
-
-// The full list, not just the six marathon-lb writes: otherwise a stray `resolvers` block would be read as
-// directives of the proxy before it and silently change that proxy's view.
-const SECTION_KINDS: ReadonlySet<string> = new Set<SectionKind>([
-  'global',
-  'defaults',
-  'frontend',
-  'backend',
-  'listen',
-  'userlist',
-  'peers',
-  'resolvers',
-  'mailers',
-  'program',
-  'cache',
-  'ring',
-  'http-errors',
-]);
-
-export interface HaproxySection {
-  kind: SectionKind;
-  /** '' for unnamed sections (`global`, plain `defaults`). */
-  name: string;
-  /** Directive lines in file order: comments removed, whitespace outside quotes collapsed to one space. */
-  lines: string[];
-}
-
-export interface HaproxyConfig {
-  sections: HaproxySection[];
-}
+export { findSection, parseHaproxyConfig, tokenize };
+export type { HaproxyConfig, SectionKind };
 
 /**
  * An ACL condition in disjunctive normal form: the rule applies if any alternative holds, and an alternative holds
@@ -153,70 +112,6 @@ export interface Routing {
   listens: Record<string, ListenRouting>;
   /** Userlist name → its `user`/`group` lines, sorted. */
   userlists: Record<string, string[]>;
-}
-
-/**
- * Splits one config line into words as HAProxy does: whitespace separates words except inside quotes or after a
- * backslash, and `#` at the start of a word begins a comment. Quotes and backslashes are kept in the words so that
- * joining them with one space gives a canonical, re-tokenizable line.
- */
-export function tokenize(line: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: string | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line.charAt(i);
-    if (quote !== null) {
-      word += ch;
-      // Inside double quotes HAProxy still honours backslash escapes, so `\"` must not end the string.
-      if (ch === '\\' && quote === '"' && i + 1 < line.length) word += line.charAt(++i);
-      else if (ch === quote) quote = null;
-      continue;
-    }
-    if (ch === '\\' && i + 1 < line.length) {
-      word += ch + line.charAt(++i);
-      inWord = true;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      word += ch;
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else if (ch === '#' && !inWord) {
-      break;
-    } else {
-      word += ch;
-      inWord = true;
-    }
-  }
-  if (quote !== null) throw new Error(`unterminated ${quote} quote in: ${line}`);
-  if (inWord) words.push(word);
-  return words;
-}
-
-export function parseHaproxyConfig(text: string): HaproxyConfig {
-  const sections: HaproxySection[] = [];
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const words = tokenize(raw);
-    const keyword = words[0];
-    if (keyword === undefined) return;
-    if (SECTION_KINDS.has(keyword)) {
-      sections.push({ kind: keyword as SectionKind, name: words[1] ?? '', lines: [] });
-      return;
-    }
-    const current = sections.at(-1);
-    // HAProxy rejects this too; failing loudly beats attributing the line to nothing.
-    if (current === undefined) throw new Error(`line ${index + 1}: directive outside any section: ${raw.trim()}`);
-    current.lines.push(words.join(' '));
-  });
-  return { sections };
-}
-
-export function findSection(config: HaproxyConfig, kind: SectionKind, name = ''): HaproxySection | undefined {
-  return config.sections.find((s) => s.kind === kind && s.name === name);
 }
 
 export function routingOf(config: HaproxyConfig): Routing {
@@ -458,89 +353,3 @@ function splitTopLevel(text: string, separator: string): string[] {
 }
 
 /** Separates `WORDS… [if|unless CONDITION]`; `{ … }` blocks are skipped so a word inside one is never the split. */
-function splitCondition(args: string[], acls: ReadonlyMap<string, string[]>): { head: string[]; when: Condition } {
-  let depth = 0;
-  for (let i = 0; i < args.length; i++) {
-    const word = args[i] ?? '';
-    if (word === '{' || word === '!{') depth++;
-    else if (word === '}') depth--;
-    else if (depth === 0 && (word === 'if' || word === 'unless')) {
-      const condition = parseCondition(args.slice(i + 1), acls);
-      return { head: args.slice(0, i), when: word === 'if' ? condition : normalize(negate(condition)) };
-    }
-  }
-  return { head: args, when: [[]] };
-}
-
-/** HAProxy conditions: terms AND-ed by juxtaposition, `or`/`||` between alternatives, `!` to negate a term. */
-function parseCondition(words: string[], acls: ReadonlyMap<string, string[]>): Condition {
-  const alternatives: Condition = [];
-  let conjunction: Condition = [[]];
-  let negated = false;
-  for (let i = 0; i < words.length; i++) {
-    let word = words[i] ?? '';
-    if (word === 'or' || word === '||') {
-      alternatives.push(...conjunction);
-      conjunction = [[]];
-      continue;
-    }
-    if (word === '!') {
-      negated = !negated;
-      continue;
-    }
-    if (word.startsWith('!')) {
-      negated = !negated;
-      word = word.slice(1);
-    }
-    let term: Condition;
-    if (word === '{') {
-      const end = words.indexOf('}', i + 1);
-      if (end < 0) throw new Error(`unclosed { in condition: ${words.join(' ')}`);
-      // An anonymous ACL is kept as its criterion text, e.g. `ssl_fc_sni api.example.test`.
-      term = [[words.slice(i + 1, end).join(' ')]];
-      i = end;
-    } else {
-      const defs = acls.get(word);
-      term = defs === undefined ? [[word]] : defs.map((def) => [def]);
-    }
-    conjunction = and(conjunction, negated ? negate(term) : term);
-    negated = false;
-  }
-  alternatives.push(...conjunction);
-  return normalize(alternatives);
-}
-
-function and(left: Condition, right: Condition): Condition {
-  return left.flatMap((l) => right.map((r) => [...l, ...r]));
-}
-
-/** De Morgan on DNF: not (A or B) = (not A) and (not B), where not (a and b) = (not a) or (not b). */
-function negate(condition: Condition): Condition {
-  return condition.reduce<Condition>(
-    (acc, alternative) =>
-      and(
-        acc,
-        alternative.map((term) => [term.startsWith('!') ? term.slice(1) : `!${term}`]),
-      ),
-    [[]],
-  );
-}
-
-/** Terms within an alternative and the alternatives themselves are sets to HAProxy, so sort and de-duplicate both. */
-function normalize(condition: Condition): Condition {
-  const byKey = new Map<string, string[]>();
-  for (const alternative of condition) {
-    const terms = [...new Set(alternative)].sort(compare);
-    byKey.set(JSON.stringify(terms), terms);
-  }
-  return [...byKey].sort(([a], [b]) => compare(a, b)).map(([, terms]) => terms);
-}
-
-function unquote(word: string): string {
-  return /^(["']).*\1$/.test(word) ? word.slice(1, -1) : word;
-}
-
-// Code-unit order rather than localeCompare, so sorting never depends on the machine's locale.
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
