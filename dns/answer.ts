@@ -57,7 +57,8 @@ export function fullyQualified(name: string): string {
   return name.endsWith('.') ? name : `${name}.`;
 }
 
-function sizeLimit(query: Query, transport: 'udp' | 'tcp'): number {
+/** The largest reply the client can take: 65535 over TCP; over UDP 512, or its EDNS buffer size. */
+export function sizeLimit(query: Query, transport: 'udp' | 'tcp'): number {
   if (transport === 'tcp') return TCP_LIMIT;
   if (query.edns === null) return PLAIN_UDP_LIMIT;
   return Math.min(TCP_LIMIT, Math.max(PLAIN_UDP_LIMIT, query.edns.udpSize));

@@ -2,6 +2,7 @@
 // Does I/O: opens one short-lived UDP or TCP socket per attempt and hands back the upstream's reply bytes unchanged.
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { HEADER_LENGTH } from './wire.js';
 
 export interface ForwarderOptions {
   /** Upstreams as "IP" or "IP:port" or "[IPv6]:port"; default port 53. Tried in order. */
@@ -15,7 +16,6 @@ export type ForwardResult =
   | { readonly ok: false; readonly errors: readonly string[] }; // one message per failed resolver
 
 const DEFAULT_PORT = 53;
-const HEADER_LENGTH = 12;
 // RFC 1035 §4.1.1: TC is bit 0x02 of the third header byte.
 const TC_BYTE = 2;
 const TC_MASK = 0x02;
@@ -149,6 +149,33 @@ export class Forwarder {
     return udp;
   }
 
+  /**
+   * The lifecycle both transports share: the attempt settles once, under one timeout, and is registered so that
+   * close() can abort it; `release` frees its socket when it settles.
+   */
+  private settleOnce(
+    where: string,
+    release: () => void,
+    resolve: (attempt: Attempt) => void,
+    timeoutNote: () => string = () => '',
+  ): { finish: (attempt: Attempt) => void; abort: (reason: string) => void; settled: () => boolean } {
+    let settled = false;
+    const finish = (attempt: Attempt): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      this.inFlight.delete(abort);
+      release();
+      resolve(attempt);
+    };
+    const abort = (reason: string): void => finish({ ok: false, error: `${where}: ${reason}` });
+    const timer = setTimeout(() => abort(`timed out after ${this.timeoutMs} ms${timeoutNote()}`), this.timeoutMs);
+    // The socket keeps the process alive while the attempt runs; the timer alone need not.
+    timer.unref();
+    this.inFlight.add(abort);
+    return { finish, abort, settled: () => settled };
+  }
+
   private exchangeUdp(resolver: Resolver, query: Buffer): Promise<Attempt> {
     const id = query.readUInt16BE(0);
     const where = `${resolver.label} (udp)`;
@@ -158,12 +185,7 @@ export class Forwarder {
       // report an ICMP port-unreachable as ECONNREFUSED, so a dead resolver fails fast instead of timing out.
       const socket = dgram.createSocket(resolver.family === 6 ? 'udp6' : 'udp4');
       let ignored = 0;
-      let settled = false;
-      const finish = (attempt: Attempt): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.inFlight.delete(abort);
+      const release = (): void => {
         socket.removeAllListeners('message');
         // Keep an error listener: a late ICMP error after close would otherwise be an uncaught 'error' event.
         socket.on('error', () => undefined);
@@ -172,16 +194,9 @@ export class Forwarder {
         } catch {
           // Already closed (e.g. an error tore it down); nothing left to release.
         }
-        resolve(attempt);
       };
-      const abort = (reason: string): void => finish({ ok: false, error: `${where}: ${reason}` });
-      const timer = setTimeout(() => {
-        const note = ignored > 0 ? ` (ignored ${ignored} reply(s) too short or with the wrong ID)` : '';
-        abort(`timed out after ${this.timeoutMs} ms${note}`);
-      }, this.timeoutMs);
-      // The socket keeps the process alive while the attempt runs; the timer alone need not.
-      timer.unref();
-      this.inFlight.add(abort);
+      const timeoutNote = (): string => (ignored > 0 ? ` (ignored ${ignored} reply(s) too short or with the wrong ID)` : '');
+      const { finish, abort, settled } = this.settleOnce(where, release, resolve, timeoutNote);
 
       socket.on('error', (error) => abort(messageOf(error)));
       socket.on('message', (message, rinfo) => {
@@ -195,7 +210,7 @@ export class Forwarder {
         finish({ ok: true, reply: message });
       });
       socket.connect(resolver.port, resolver.host, () => {
-        if (settled) return;
+        if (settled()) return;
         socket.send(query, (error) => {
           if (error) abort(`send failed: ${messageOf(error)}`);
         });
@@ -212,23 +227,14 @@ export class Forwarder {
     return new Promise<Attempt>((resolve) => {
       const socket = net.createConnection({ host: resolver.host, port: resolver.port, noDelay: true });
       let received: Buffer = Buffer.alloc(0);
-      let settled = false;
-      const finish = (attempt: Attempt): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.inFlight.delete(abort);
+      const release = (): void => {
         socket.removeAllListeners('data');
         socket.on('error', () => undefined);
         // One query per connection, so there is nothing to wait for: destroy rather than a graceful end.
         socket.destroy();
-        resolve(attempt);
       };
-      const abort = (reason: string): void => finish({ ok: false, error: `${where}: ${reason}` });
       // One timer for connect and reply together, so a slow handshake cannot stretch the attempt.
-      const timer = setTimeout(() => abort(`timed out after ${this.timeoutMs} ms`), this.timeoutMs);
-      timer.unref();
-      this.inFlight.add(abort);
+      const { finish, abort } = this.settleOnce(where, release, resolve);
 
       socket.on('error', (error) => abort(messageOf(error)));
       socket.on('connect', () => {

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import type { RecordSet } from './records.js';
 import { asciiLower } from './answer.js';
+import { closeHttpServer, listen } from './listen.js';
 
 export interface HttpView {
   /** Null until the first good state is loaded. */
@@ -121,22 +122,13 @@ export class HttpApi {
   start(port: number, host: string): Promise<number> {
     const server = createServer((req, res) => this.handle(req, res));
     this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        const address = server.address();
-        resolve(typeof address === 'object' && address !== null ? address.port : port);
-      });
-    });
+    return listen(server, port, host);
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (server === null) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server !== null) await closeHttpServer(server);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

@@ -116,7 +116,7 @@ class RecordBuilder {
  * leader., master., masterN., _leader._tcp/_udp. as mesos-dns's masterRecord builds them: the configured masters
  * are numbered in list order, duplicates are skipped, and a leader missing from the list takes the next index.
  */
-export function addMasterRecords(out: RecordBuilder, domain: string, masters: readonly HostPort[], leader: HostPort | null): void {
+function addMasterRecords(out: RecordBuilder, domain: string, masters: readonly HostPort[], leader: HostPort | null): void {
   if (leader === null) return;
   const tail = `${domain}.`;
   out.address(`leader.${tail}`, leader.host);

@@ -4,7 +4,8 @@ import type { Socket } from 'node:net';
 import dns2 from 'dns2';
 import type { Logger } from 'pino';
 import type { Zone } from './zone.js';
-import { answer, reply, fullyQualified, type AnswerOptions, type Outcome, type Query } from './answer.js';
+import { answer, reply, fullyQualified, sizeLimit, type AnswerOptions, type Outcome, type Query } from './answer.js';
+import { listen } from './listen.js';
 import type { Forwarder } from './forwarder.js';
 import { CLASS_IN, HEADER_LENGTH, RCODE, TYPE, encodeQuestion, optRecord } from './wire.js';
 import { rejectReason, truncateReply } from './message-check.js';
@@ -54,11 +55,6 @@ function installParseGuard(): void {
     if (reason !== null) throw new Error(`malformed DNS message: ${reason}`);
     return original(buffer);
   };
-}
-
-/** The UDP size a client can take: 512, or its EDNS buffer size. */
-function udpLimit(query: Query): number {
-  return query.edns === null ? 512 : Math.max(512, query.edns.udpSize);
 }
 
 /** dns2's Packet → the fields answer() needs. */
@@ -113,7 +109,7 @@ export class DnsServer {
     installParseGuard();
     for (let attempt = 0; attempt < 20; attempt++) {
       const tcp = dns2.createTCPServer();
-      const tcpPort = await listenTcp(tcp, port, listener);
+      const tcpPort = await listen(tcp, port, listener);
       const udp = dns2.createUDPServer({ type: listener.includes(':') ? 'udp6' : 'udp4' });
       try {
         await bindUdp(udp, tcpPort, listener);
@@ -203,7 +199,7 @@ export class DnsServer {
       const result = await forwarder.forward(forwardQueryBytes(query), transport);
       if (result.ok) {
         // The upstream may have answered over TCP; a UDP client gets a well-formed truncated reply if it is too big.
-        const bytes = transport === 'udp' ? truncateReply(result.reply, udpLimit(query)) : result.reply;
+        const bytes = transport === 'udp' ? truncateReply(result.reply, sizeLimit(query, 'udp')) : result.reply;
         this.sendReply(send, bytes, bytes.length >= 4 ? (bytes[3] ?? 0) & 0xf : 0, bytes !== result.reply);
         return;
       }
@@ -230,17 +226,6 @@ export class DnsServer {
       failed(error);
     }
   }
-}
-
-function listenTcp(server: InstanceType<typeof dns2.TCPServer>, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address !== null ? address.port : port);
-    });
-  });
 }
 
 function bindUdp(socket: InstanceType<typeof dns2.UDPServer>, port: number, host: string): Promise<void> {

@@ -37,21 +37,27 @@ export function parseMesosState(raw: unknown): ParsedState {
   return { ok: false, code, message: describeIssues(result.error) };
 }
 
-/** Host names (not IP literals) in agent and framework pids that must be resolved before normalizing. */
+/** A string field of a raw upstream item; hostnamesIn reads only these, normalizeMesos checks the whole item. */
+function stringField(item: unknown, key: string): string | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const value = (item as Record<string, unknown>)[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Host names (not IP literals) in agent and framework pids that must be resolved before normalizing. Reads the pid
+ * strings directly rather than parsing every item a second time on each poll.
+ */
 export function hostnamesIn(doc: MesosStateDoc): string[] {
   const names = new Set<string>();
   const consider = (host: string | undefined): void => {
     if (host !== undefined && host !== '' && !isIpLiteral(host)) names.add(host);
   };
-  for (const raw of doc.slaves) {
-    const agent = mesosAgentSchema.safeParse(raw);
-    if (agent.success) consider(parseUpid(agent.data.pid)?.host);
-  }
+  for (const raw of doc.slaves) consider(parseUpid(stringField(raw, 'pid') ?? '')?.host);
   for (const raw of doc.frameworks) {
-    const fw = mesosFrameworkSchema.safeParse(raw);
-    if (!fw.success) continue;
-    if (fw.data.pid) consider(parseUpid(fw.data.pid)?.host);
-    else if (fw.data.hostname) consider(fw.data.hostname);
+    const pid = stringField(raw, 'pid');
+    if (pid) consider(parseUpid(pid)?.host);
+    else consider(stringField(raw, 'hostname'));
   }
   return [...names].sort();
 }

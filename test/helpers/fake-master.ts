@@ -1,6 +1,7 @@
 // Test helper: a fake Mesos master speaking GET /master/state on loopback, with switchable failure modes.
 // I/O: an HTTP server on 127.0.0.x.
 import { createServer, type Server } from 'node:http';
+import { closeHttpServer, listen } from '../../dns/listen.js';
 
 export type MasterBehaviour =
   | { readonly kind: 'state'; readonly body: unknown }
@@ -32,20 +33,13 @@ export class FakeMaster {
       else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(b.body));
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    const address = server.address();
-    this.port = typeof address === 'object' && address !== null ? address.port : port;
+    this.port = await listen(server, port, host);
     return this.port;
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (server === null) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server !== null) await closeHttpServer(server);
   }
 }

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { closeHttpServer, listen } from '../../dns/listen.js';
 import { normalizeMarathon } from '../../state-poller/marathon-normalize.js';
 import { MarathonSource } from '../../state-poller/marathon-source.js';
 
@@ -75,7 +76,7 @@ describe('normalizeMarathon over the recorded documents', () => {
 describe('MarathonSource', () => {
   const servers: Server[] = [];
   afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => (s.closeAllConnections(), s.close(() => resolve())))));
+    await Promise.all(servers.splice(0).map(closeHttpServer));
   });
 
   async function fakeMarathon(status: number, body: string): Promise<{ url: string; paths: string[]; auth: (string | undefined)[] }> {
@@ -87,9 +88,8 @@ describe('MarathonSource', () => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(body);
     });
     servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    return { url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`, paths, auth };
+    const port = await listen(server, 0, '127.0.0.1');
+    return { url: `http://127.0.0.1:${port}/`, paths, auth };
   }
 
   it('asks /v2/apps?embed=apps.tasks with basic auth, moving on from a failing URL and preferring the one that answered', async () => {
