@@ -1,5 +1,6 @@
 // Marathon /v2/apps?embed=apps.tasks JSON → the MarathonState of the Snapshot.
 // Pure and deterministic: apps sorted by id; a malformed app or task is skipped with a diagnostic, the rest kept.
+import { isIP } from 'node:net';
 import type { Diagnostic, MarathonApp, MarathonPortMapping, MarathonState, MarathonTask } from './model.js';
 import { describeIssues } from './mesos-types.js';
 import { marathonAppSchema, marathonAppsSchema, marathonTaskSchema, type MarathonAppDoc } from './marathon-types.js';
@@ -80,5 +81,20 @@ export function normalizeMarathon(raw: unknown): NormalizedMarathon {
     apps.push(appOf(parsed.data, tasks));
   });
   apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { ok: true, state: { apps }, diagnostics };
+  // Host names are resolved by the poller (I/O); the pure result says only that none are known yet.
+  return { ok: true, state: { apps, hosts: hostTable([]) }, diagnostics };
+}
+
+/** The distinct task hosts that need a name lookup (not empty, not an IP literal), sorted. */
+export function marathonHostnames(state: MarathonState): string[] {
+  const names = new Set<string>();
+  for (const app of state.apps) for (const task of app.tasks) if (task.host !== '' && isIP(task.host) === 0) names.add(task.host);
+  return [...names].sort();
+}
+
+/** MarathonState.hosts from (host, addresses) pairs: keys sorted, and no prototype, so "constructor" is just a name. */
+export function hostTable(entries: Iterable<readonly [string, readonly string[]]>): Readonly<Record<string, readonly string[]>> {
+  const table = Object.create(null) as Record<string, readonly string[]>;
+  for (const [host, addresses] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) table[host] = addresses;
+  return table;
 }

@@ -134,14 +134,24 @@ export interface MarathonApp {
 
 export interface MarathonState {
   readonly apps: readonly MarathonApp[];
+  /**
+   * For every task `host` that is not an IP literal, the addresses it resolved to (IPv4 first, IPv6 only when there
+   * is no IPv4, as the poller's systemResolveHost does); [] when it resolved to nothing. IP-literal hosts have no entry.
+   * Filled by the poller, so the normalizer stays pure; keys in sorted order. The object has no prototype, so a host
+   * called "constructor" cannot be mistaken for an entry; read it with Object.hasOwn or `?? []`.
+   */
+  readonly hosts: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface Snapshot {
-  /** Increases by one with every accepted state; 0 before the first. */
+  /** Increases by one with every accepted state of either source; 0 before the first. */
   readonly generation: number;
-  /** Wall-clock time (ms since the epoch) at which this state was accepted. */
+  /** Wall-clock time (ms since the epoch) at which this state (its newer half) was accepted. */
   readonly loadedAt: number;
+  /** The Mesos half; null until the first good Mesos state (and always, when only Marathon is configured). */
   readonly mesos: MesosState | null;
-  /** Everything skipped while normalizing this state. */
+  /** The Marathon half; null until the first good Marathon state (and always, when Marathon is not configured). */
+  readonly marathon: MarathonState | null;
+  /** Everything skipped while normalizing this state: the Mesos half's diagnostics, then the Marathon half's. */
   readonly diagnostics: readonly Diagnostic[];
 }

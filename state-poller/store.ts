@@ -1,46 +1,83 @@
-// The last good Snapshot, swapped by reference, plus the last poll error. In-memory state, no I/O.
-// A failed poll records its error here and never replaces the snapshot: last good wins.
-import type { Diagnostic, MesosState, Snapshot } from './model.js';
+// The last good Snapshot, swapped by reference, plus the last failure of each source. In-memory state, no I/O.
+// A failed poll records its error here and never replaces the snapshot: last good wins, per source.
+import type { Diagnostic, MarathonState, MesosState, Snapshot } from './model.js';
 import type { SwitchyardError } from './errors.js';
+
+/** The upstreams that feed the snapshot; each owns one half of it. */
+export type SourceName = 'mesos' | 'marathon';
 
 export interface PollFailure {
   readonly code: string;
   readonly message: string;
   /** Wall-clock ms. */
   readonly at: number;
+  readonly source: SourceName;
 }
 
 export type SnapshotListener = (snapshot: Snapshot) => void;
 
 export class SnapshotStore {
-  private current: Snapshot = { generation: 0, loadedAt: 0, mesos: null, diagnostics: [] };
-  private failure: PollFailure | null = null;
+  private current: Snapshot = { generation: 0, loadedAt: 0, mesos: null, marathon: null, diagnostics: [] };
+  // Kept apart so that accepting one half replaces only that half's diagnostics.
+  private readonly diagnosticsOf: Record<SourceName, readonly Diagnostic[]> = { mesos: [], marathon: [] };
+  private readonly failures: Record<SourceName, PollFailure | null> = { mesos: null, marathon: null };
   private readonly listeners = new Set<SnapshotListener>();
 
   get snapshot(): Snapshot {
     return this.current;
   }
 
-  /** The error of the most recent poll, or null when it succeeded. */
+  /**
+   * The most recent failure of any source whose last poll failed; null when every source's last poll succeeded.
+   * A source that recovers no longer counts, even when another one is still failing.
+   */
   get lastFailure(): PollFailure | null {
-    return this.failure;
+    const { mesos, marathon } = this.failures;
+    if (mesos === null || marathon === null) return mesos ?? marathon;
+    return marathon.at >= mesos.at ? marathon : mesos;
   }
 
-  /** Installs a new state and tells every listener. */
+  /** The error of that source's most recent poll, or null when it succeeded (or never ran). */
+  failureOf(source: SourceName): PollFailure | null {
+    return this.failures[source];
+  }
+
+  /** Installs a new Mesos state, keeping the Marathon half, and tells every listener. */
   accept(mesos: MesosState, diagnostics: readonly Diagnostic[], now: number): Snapshot {
-    this.current = { generation: this.current.generation + 1, loadedAt: now, mesos, diagnostics };
-    this.failure = null;
-    for (const listener of this.listeners) listener(this.current);
-    return this.current;
+    return this.install('mesos', { mesos, marathon: this.current.marathon }, diagnostics, now);
   }
 
-  /** Records a failed poll; the snapshot stays as it is. */
-  reject(error: SwitchyardError, now: number): void {
-    this.failure = { code: error.code, message: error.message, at: now };
+  /** Installs a new Marathon state, keeping the Mesos half, and tells every listener. */
+  acceptMarathon(marathon: MarathonState, diagnostics: readonly Diagnostic[], now: number): Snapshot {
+    return this.install('marathon', { mesos: this.current.mesos, marathon }, diagnostics, now);
+  }
+
+  /** Records a failed poll of `source`; the snapshot stays as it is. */
+  reject(error: SwitchyardError, now: number, source: SourceName = 'mesos'): void {
+    this.failures[source] = { code: error.code, message: error.message, at: now, source };
   }
 
   subscribe(listener: SnapshotListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private install(
+    source: SourceName,
+    halves: Pick<Snapshot, 'mesos' | 'marathon'>,
+    diagnostics: readonly Diagnostic[],
+    now: number,
+  ): Snapshot {
+    this.diagnosticsOf[source] = diagnostics;
+    this.current = {
+      generation: this.current.generation + 1,
+      loadedAt: now,
+      mesos: halves.mesos,
+      marathon: halves.marathon,
+      diagnostics: [...this.diagnosticsOf.mesos, ...this.diagnosticsOf.marathon],
+    };
+    this.failures[source] = null;
+    for (const listener of this.listeners) listener(this.current);
+    return this.current;
   }
 }

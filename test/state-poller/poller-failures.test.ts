@@ -114,7 +114,7 @@ describe('a failed poll keeps the last good snapshot and records the error code'
     expect(failure(result)).toBe('SWY_UPSTREAM_UNAVAILABLE');
     expect(result.ok ? '' : result.error.message).toContain('ECONNREFUSED');
     expect(store.lastFailure?.code).toBe('SWY_UPSTREAM_UNAVAILABLE');
-    expect(store.snapshot).toEqual({ generation: 0, loadedAt: 0, mesos: null, diagnostics: [] });
+    expect(store.snapshot).toEqual({ generation: 0, loadedAt: 0, mesos: null, marathon: null, diagnostics: [] });
   });
 
   it('connection refused after a good poll → SWY_UPSTREAM_UNAVAILABLE, then the master comes back', async () => {
