@@ -2,21 +2,29 @@
 // Pure, no I/O: the zod schema of every key, its default and normalisation. config-validate.ts applies it.
 import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
+import {
+  UINT32_MAX,
+  MAX_TIMER_SECONDS,
+  bool,
+  integer,
+  must,
+  nonEmpty,
+  port,
+  seconds,
+  str,
+  uniqueItems,
+  type DeepReadonly,
+} from './config-fields.js';
 import type { IpSource } from '../state-poller/model.js';
 import { splitHostPort as splitUpidHostPort } from '../state-poller/upid.js';
+
+export { describeValue, type DeepReadonly } from './config-fields.js';
 
 /** One thing wrong with (or worth warning about in) a configuration. `path` is e.g. `masters[1]`; '' is the whole document. */
 export interface ConfigProblem {
   path: string;
   message: string;
 }
-
-/** Deeply read-only view of a plain-data type. */
-export type DeepReadonly<T> = T extends readonly (infer U)[]
-  ? readonly DeepReadonly<U>[]
-  : T extends object
-    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
-    : T;
 
 export const IP_SOURCES = ['host', 'docker', 'mesos', 'netinfo'] as const satisfies readonly IpSource[];
 // Compile-time check that IP_SOURCES lists every IpSource of the model.
@@ -88,52 +96,7 @@ export function zonesOverlap(a: string, b: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Field schemas.
-
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'object') return 'an object';
-  return typeof value;
-}
-
-/** Error option giving `must be <description>`, plus what was found when the JSON type is wrong. */
-function must(description: string): { error: (issue: { code?: string; input?: unknown }) => string } {
-  return {
-    error: (issue) =>
-      issue.code === 'invalid_type' ? `must be ${description}, got ${describeValue(issue.input)}` : `must be ${description}`,
-  };
-}
-
-function integer(min: number, max: number, description = `an integer from ${min} to ${max}`) {
-  const m = must(description);
-  return z.int(m).min(min, m).max(max, m);
-}
-
-const UINT32_MAX = 4_294_967_295;
-/** Largest number of seconds a Node.js timer can wait (2^31-1 ms). */
-const MAX_TIMER_SECONDS = 2_147_483;
-
-// 0 asks the system for a free port (tests, and operators who read the bound port from the log).
-const port = () => integer(0, 65535, 'an integer port from 0 to 65535');
-const seconds = () => integer(1, MAX_TIMER_SECONDS, `a whole number of seconds > 0 (at most ${MAX_TIMER_SECONDS})`);
-const bool = () => z.boolean(must('true or false'));
-const str = () => z.string(must('a string'));
-const nonEmpty = () => z.string(must('a non-empty string')).min(1, must('a non-empty string'));
-
-function uniqueItems<T>(key: (item: T) => string, what: string) {
-  return (items: readonly T[], ctx: z.RefinementCtx): void => {
-    const first = new Map<string, number>();
-    items.forEach((item, index) => {
-      const k = key(item);
-      const earlier = first.get(k);
-      if (earlier === undefined) first.set(k, index);
-      else ctx.addIssue({ code: 'custom', path: [index], message: `duplicate ${what}: same as [${earlier}]` });
-    });
-  };
-}
+// The keys.
 
 /** Keys of `mesosCredentials`, matched case-insensitively like the top level. */
 export const mesosCredentialsShape = {
