@@ -21,3 +21,9 @@ export class SwitchyardError extends Error {
     this.code = code;
   }
 }
+
+/** `error` itself when it already carries a stable code; anything else wrapped under `code`, with it as the cause. */
+export function asSwitchyardError(error: unknown, code: ErrorCode, what: string): SwitchyardError {
+  if (error instanceof SwitchyardError) return error;
+  return new SwitchyardError(code, `${what}: ${String(error)}`, { cause: error });
+}

@@ -2,9 +2,10 @@
 // I/O shell (timers, network through the source, name lookups). One poll at a time; a failed poll keeps the old state.
 import { lookup } from 'node:dns/promises';
 import type { Logger } from 'pino';
-import { SwitchyardError } from './errors.js';
+import { asSwitchyardError, SwitchyardError } from './errors.js';
 import { DiagnosticLog } from './diagnostic-log.js';
 import { hostnamesIn, normalizeMesos, parseMesosState } from './normalize.js';
+import { SingleFlight } from './single-flight.js';
 import type { SnapshotStore } from './store.js';
 
 export interface StateSource {
@@ -45,13 +46,19 @@ export const systemResolveHost: ResolveHost = async (host) => {
 
 export class MesosPoller {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<PollResult> | null = null;
-  private queued: Promise<PollResult> | null = null;
   private stopped = false;
   private readonly diagnostics: DiagnosticLog;
+  private readonly flight: SingleFlight<PollResult>;
 
   constructor(private readonly options: PollerOptions) {
     this.diagnostics = new DiagnosticLog(options.logger);
+    this.flight = new SingleFlight({
+      run: (reason) => this.pollOnce(reason),
+      // A queued follow-up schedules the next refresh when it finishes.
+      onIdle: () => {
+        if (!this.stopped) this.schedule();
+      },
+    });
   }
 
   /** Polls now, then every refreshMs; a watching source also triggers a poll on each change. */
@@ -65,8 +72,7 @@ export class MesosPoller {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    await this.queued;
-    await this.running;
+    await this.flight.idle();
     await this.options.source.close?.();
   }
 
@@ -75,22 +81,7 @@ export class MesosPoller {
    * shared by everyone who asks meanwhile, so the promise settles only once a state fetched after the request is in.
    */
   pollNow(reason: string): Promise<PollResult> {
-    if (this.running === null) return this.begin(reason);
-    this.queued ??= this.running.then(() => {
-      this.queued = null;
-      return this.begin(`${reason} (after the poll in progress)`);
-    });
-    return this.queued;
-  }
-
-  private begin(reason: string): Promise<PollResult> {
-    const poll = this.pollOnce(reason).finally(() => {
-      this.running = null;
-      // A queued follow-up schedules the next refresh when it finishes.
-      if (!this.stopped && this.queued === null) this.schedule();
-    });
-    this.running = poll;
-    return poll;
+    return this.flight.request(reason);
   }
 
   private schedule(): void {
@@ -121,10 +112,7 @@ export class MesosPoller {
       );
       return { ok: true, generation: snapshot.generation };
     } catch (error) {
-      const failure =
-        error instanceof SwitchyardError
-          ? error
-          : new SwitchyardError('SWY_UPSTREAM_MALFORMED', `poll failed: ${String(error)}`, { cause: error });
+      const failure = asSwitchyardError(error, 'SWY_UPSTREAM_MALFORMED', 'poll failed');
       store.reject(failure, now());
       logger.error(
         { code: failure.code, err: failure.message, cause: failure.cause instanceof Error ? failure.cause.message : undefined, generation: store.snapshot.generation },
