@@ -15,10 +15,12 @@ import {
   uniqueItems,
   type DeepReadonly,
 } from './config-fields.js';
+import { lbHaproxyShape, lbSchema, lbShape, marathonCredentialsShape, marathonShape } from './config-schema-lb.js';
 import type { IpSource } from '../state-poller/model.js';
 import { splitHostPort as splitUpidHostPort } from '../state-poller/upid.js';
 
 export { describeValue, type DeepReadonly } from './config-fields.js';
+export type { LbConfig, LbFields, MarathonCredentials } from './config-schema-lb.js';
 
 /** One thing wrong with (or worth warning about in) a configuration. `path` is e.g. `masters[1]`; '' is the whole document. */
 export interface ConfigProblem {
@@ -108,7 +110,7 @@ export const mesosCredentialsShape = {
  * Every configuration key with its schema and default. Property names are the mesos-dns spellings; incoming keys are
  * mapped to these case-insensitively. Defaults are mesos-dns's coded ones, except `resolvers` (see below).
  * To add a key: add it here (and, for a nested object whose keys should match case-insensitively, to NESTED_SHAPES),
- * then any cross-field rule to checkConfig.
+ * then any cross-field rule to checkConfig (config-validate.ts; for `lb`, checkLbConfig in config-validate-lb.ts).
  */
 export const configShape = {
   // Leader detection and the state fetch (§1.7).
@@ -201,11 +203,21 @@ export const configShape = {
   /** Also serve mesos-dns's second, unsanitised DiscoveryInfo name pass (§1.11 item 6). */
   legacyDiscoveryNames: bool().default(true),
   logLevel: z.enum(LOG_LEVELS, must(`one of ${LOG_LEVELS.join(', ')}`)).default('info'),
+
+  // The load-balancer half (marathon-lb): the Marathon source and the `lb` section (config-schema-lb.ts).
+  ...marathonShape,
+  lb: lbSchema,
 };
 
-/** Nested objects whose keys are matched case-insensitively too (Go decodes nested structs the same way). */
+/**
+ * Nested objects whose keys are matched case-insensitively too (Go decodes nested structs the same way), by their
+ * dotted path; a parent comes before its children.
+ */
 export const NESTED_SHAPES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   mesosCredentials: mesosCredentialsShape,
+  marathonCredentials: marathonCredentialsShape,
+  lb: lbShape,
+  'lb.haproxy': lbHaproxyShape,
 };
 
 /** The fields alone: types, ranges, per-field rules and defaults. */

@@ -13,7 +13,10 @@ import {
   zonesOverlap,
   type ConfigFields,
   type ConfigProblem,
+  type LbFields,
 } from './config-schema.js';
+import { lbShape } from './config-schema-lb.js';
+import { checkLbConfig, checkMarathonConfig, hasMarathonSource } from './config-validate-lb.js';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -105,38 +108,74 @@ export function canonicaliseKeys(
   warnings: ConfigProblem[],
 ): Record<string, unknown> {
   const out = canonicaliseObject(raw, Object.keys(configShape), [], IGNORED_LEGACY_KEYS, problems, warnings);
-  for (const [key, shape] of Object.entries(NESTED_SHAPES)) {
-    const nested = out[key];
-    if (isPlainObject(nested)) {
-      out[key] = canonicaliseObject(nested, Object.keys(shape), [key], [], problems, warnings);
+  for (const [dotted, shape] of Object.entries(NESTED_SHAPES)) {
+    const segments = dotted.split('.');
+    let parent: Record<string, unknown> | undefined = out;
+    for (const segment of segments.slice(0, -1)) {
+      const next: unknown = parent[segment];
+      parent = isPlainObject(next) ? next : undefined;
+      if (parent === undefined) break;
+    }
+    const key = segments.at(-1) ?? dotted;
+    const nested = parent?.[key];
+    if (parent !== undefined && isPlainObject(nested)) {
+      parent[key] = canonicaliseObject(nested, Object.keys(shape), segments, [], problems, warnings);
     }
   }
   return out;
 }
 
-type Shape = typeof configShape;
 type ParsedFields = Partial<ConfigFields>;
 
 function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): ConfigProblem[] {
   return issues.map((issue) => ({ path: formatPath([...prefix, ...issue.path]), message: issue.message }));
 }
 
-function parseField<K extends keyof Shape>(key: K, value: unknown, parsed: ParsedFields, problems: ConfigProblem[]): void {
-  const result = configShape[key].safeParse(value);
-  if (result.success) parsed[key] = result.data as ConfigFields[K];
-  else problems.push(...issuesToProblems(result.error.issues, [key]));
+/** Parses each key of `shape` on its own, so that one bad field leaves the others parsed for the cross-field rules. */
+function parseFields(
+  shape: Readonly<Record<string, z.ZodType>>,
+  input: Readonly<Record<string, unknown>>,
+  prefix: readonly PropertyKey[],
+  problems: ConfigProblem[],
+): Record<string, unknown> {
+  const parsed: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(shape)) {
+    const result = schema.safeParse(input[key]);
+    if (result.success) parsed[key] = result.data;
+    else problems.push(...issuesToProblems(result.error.issues, [...prefix, key]));
+  }
+  return parsed;
 }
 
-/** Rules spanning several fields. Each runs only when the fields it reads are individually valid. */
-export function checkConfig(p: ParsedFields, problems: ConfigProblem[], warnings: ConfigProblem[]): void {
+/** Where the DNS half's state comes from: true/false, or undefined when a field it depends on failed. */
+function hasDnsSource(p: ParsedFields): boolean | undefined {
+  if (p.zk === undefined || p.masters === undefined || p.stateFile === undefined) return undefined;
+  return p.zk !== '' || p.masters.length > 0 || p.stateFile !== null;
+}
+
+/**
+ * Rules spanning several fields. Each runs only when the fields it reads are individually valid. `lbGiven` says
+ * whether the document set any `lb` key (checked against the Marathon source).
+ */
+export function checkConfig(p: ParsedFields, problems: ConfigProblem[], warnings: ConfigProblem[], lbGiven = false): void {
+  // A config serves DNS (masters, stateFile; zk), the load balancer (marathon, marathonFile), or both.
+  const dns = hasDnsSource(p);
+  const lb = hasMarathonSource(p);
+  if (dns === false && lb === false) {
+    problems.push({
+      path: '',
+      message:
+        'nothing to serve: give masters or stateFile for DNS, marathon or marathonFile for the load balancer, or both',
+    });
+  }
+  checkMarathonConfig(p, lbGiven, problems, warnings);
+
   // Where the state comes from (§1.7): zk is accepted but leader detection through ZooKeeper is not implemented.
   if (p.zk !== undefined && p.masters !== undefined && p.stateFile !== undefined) {
     const hasZk = p.zk !== '';
     const hasMasters = p.masters.length > 0;
     const hasStateFile = p.stateFile !== null;
-    if (!hasZk && !hasMasters && !hasStateFile) {
-      problems.push({ path: 'masters', message: 'either zk, masters (non-empty) or stateFile must be given' });
-    } else if (hasZk && !hasMasters && !hasStateFile) {
+    if (hasZk && !hasMasters && !hasStateFile) {
       problems.push({
         path: 'zk',
         message: 'ZooKeeper leader detection is not supported yet; list the Mesos masters in "masters" (host:port)',
@@ -149,7 +188,8 @@ export function checkConfig(p: ParsedFields, problems: ConfigProblem[], warnings
     }
   }
 
-  if (p.dnson === false && p.httpon === false) {
+  // Without a DNS source neither is served, so turning both off is fine then.
+  if (dns !== false && p.dnson === false && p.httpon === false) {
     problems.push({ path: 'dnson', message: 'at least one of dnson and httpon must be true' });
   }
 
@@ -229,11 +269,22 @@ export function validateConfig(raw: unknown): ConfigValidation {
     return { config: undefined, problems, warnings };
   }
   const input = canonicaliseKeys(raw, problems, warnings);
-  const parsed: ParsedFields = {};
-  for (const key of Object.keys(configShape) as (keyof Shape)[]) {
-    parseField(key, input[key], parsed, problems);
+  const { lb: lbInput, ...rest } = input;
+  const { lb: lbSchema, ...restShape } = configShape;
+  const parsed = parseFields(restShape, rest, [], problems) as ParsedFields;
+  // `lb` is parsed key by key too, so its cross-field rules see every key that is valid.
+  let lb: Partial<LbFields> = {};
+  if (isPlainObject(lbInput)) {
+    const before = problems.length;
+    lb = parseFields(lbShape, lbInput, ['lb'], problems) as Partial<LbFields>;
+    if (problems.length === before) parsed.lb = lb as LbFields;
+  } else {
+    const result = lbSchema.safeParse(lbInput);
+    if (result.success) parsed.lb = lb = result.data;
+    else problems.push(...issuesToProblems(result.error.issues, ['lb']));
   }
-  checkConfig(parsed, problems, warnings);
+  checkConfig(parsed, problems, warnings, isPlainObject(lbInput) && Object.keys(lbInput).length > 0);
+  checkLbConfig(lb, problems);
   if (problems.length > 0) return { config: undefined, problems, warnings };
 
   const result = configSchema.safeParse(input);

@@ -5,7 +5,7 @@ import { SwitchyardError } from '../state-poller/errors.js';
 import type { Config, ConfigProblem, DeepReadonly } from './config-schema.js';
 import { validateConfig } from './config-validate.js';
 
-export type { Config, ConfigProblem } from './config-schema.js';
+export type { Config, ConfigProblem, LbConfig, MarathonCredentials } from './config-schema.js';
 
 /** `source: path: message`, or `source: message` for a problem with the whole document. */
 export function formatProblem(source: string, problem: ConfigProblem): string {
@@ -63,12 +63,27 @@ export async function loadConfigFile(path: string): Promise<{ config: Config; wa
   return parseConfig(raw, path);
 }
 
-/** A plain, mutable copy for display (HTTP /v1/config) with a non-empty `mesosCredentials.secret` hidden. Pure. */
+/**
+ * A plain, mutable copy for display (HTTP /v1/config) with a non-empty `mesosCredentials.secret` and
+ * `marathonCredentials.secret` hidden. Pure.
+ */
 export function redactConfig(config: Config): Record<string, unknown> {
   const copy = structuredClone(config);
-  const { secret } = copy.mesosCredentials;
+  const hide = (secret: string): string => (secret === '' ? '' : '[redacted]');
   return {
     ...copy,
-    mesosCredentials: { ...copy.mesosCredentials, secret: secret === '' ? '' : '[redacted]' },
+    mesosCredentials: { ...copy.mesosCredentials, secret: hide(copy.mesosCredentials.secret) },
+    marathonCredentials: { ...copy.marathonCredentials, secret: hide(copy.marathonCredentials.secret) },
+  };
+}
+
+/**
+ * Which halves a valid config asks for: DNS (masters, stateFile; zk) and the load balancer (marathon, marathonFile).
+ * At least one is true. Pure.
+ */
+export function configHalves(config: Config): { readonly dns: boolean; readonly lb: boolean } {
+  return {
+    dns: config.masters.length > 0 || config.stateFile !== null || config.zk !== '',
+    lb: config.marathon.length > 0 || config.marathonFile !== null,
   };
 }

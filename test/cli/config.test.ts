@@ -1,4 +1,5 @@
 // Tests for the configuration loader (cli/config.ts, cli/config-schema.ts). Uses fixtures and temp files under os.tmpdir().
+// The load-balancer keys (marathon*, lb) are tested in config-lb.test.ts.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,6 +114,12 @@ describe('defaults', () => {
       stateFile: null,
       legacyDiscoveryNames: true,
       logLevel: 'info',
+      marathon: [],
+      marathonFile: null,
+      marathonCredentials: { principal: '', secret: '' },
+      marathonTimeoutSeconds: 46,
+      // Every lb default is checked in config-lb.test.ts.
+      lb: expect.objectContaining({ groups: ['external'], configFile: '/etc/haproxy/haproxy.cfg' }),
     });
   });
 
@@ -255,8 +262,8 @@ describe('validation', () => {
     ['bad IPv4 master', { masters: ['999.1.1.1:5050'] }, ['masters[0]']],
     ['master port out of range', { masters: ['a.example:65536'] }, ['masters[0]']],
     ['duplicate masters', { masters: ['m1:5050', 'M1:5050', '[::1]:5050', '[0:0::1]:5050'] }, ['masters[1]', 'masters[3]']],
-    ['nothing to poll', {}, ['masters']],
-    ['empty masters', { masters: [] }, ['masters']],
+    ['nothing to serve', {}, ['']],
+    ['empty masters', { masters: [] }, ['']],
     ['zk only', { zk: 'zk://127.0.0.1:2181/mesos' }, ['zk']],
     ['zk bad scheme', { ...MASTER, zk: 'http://127.0.0.1:2181/mesos' }, ['zk']],
     ['empty stateFile', { stateFile: '' }, ['stateFile']],
@@ -315,6 +322,12 @@ describe('validation', () => {
       expect(problems[0]?.path).toBe('');
     }
     expect(() => parseConfig([], 'a.json')).toThrow(/^a\.json: the configuration must be a JSON object, got an array$/);
+  });
+
+  it('says what to add when nothing is served', () => {
+    const problems = problemsOf({ masters: [], marathon: [] });
+    expect(problems).toHaveLength(1);
+    for (const key of ['masters', 'stateFile', 'marathon', 'marathonFile']) expect(problems[0]?.message).toContain(key);
   });
 
   it('explains that ZooKeeper detection is not supported yet', () => {

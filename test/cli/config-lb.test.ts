@@ -1,0 +1,409 @@
+// Tests for the load-balancer half of the configuration: the Marathon keys and the `lb` section (cli/config-schema-lb.ts,
+// cli/config-validate-lb.ts), and the README table of them. Pure, apart from reading README.md.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configHalves, parseConfig, redactConfig, type LbConfig } from '../../cli/config.js';
+import { lbHaproxyShape, lbShape, marathonCredentialsShape, marathonShape } from '../../cli/config-schema-lb.js';
+import { configShape } from '../../cli/config-schema.js';
+
+const MARATHON = { marathon: ['http://marathon.mesos:8080'] };
+const MASTER = { masters: ['127.0.0.1:5050'] };
+
+function problemsOf(raw: unknown): { path: string; message: string }[] {
+  try {
+    parseConfig(raw, 'test.json');
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+}
+
+const pathsOf = (raw: unknown): string[] => problemsOf(raw).map((p) => p.path);
+const lbOf = (lb: Record<string, unknown>): LbConfig => parseConfig({ ...MARATHON, lb }, 'test.json').config.lb;
+
+const LB_DEFAULTS = {
+  groups: ['external'],
+  healthCheck: false,
+  strictMode: false,
+  frameworkName: null,
+  sse: true,
+  resyncSeconds: 300,
+  eventMinIntervalMs: 200,
+  eventMaxDelayMs: 1000,
+  maxBackoffSeconds: 300,
+  templatesDir: null,
+  configFile: '/etc/haproxy/haproxy.cfg',
+  haproxyMap: false,
+  bindAddress: '*',
+  httpPort: 80,
+  httpsPort: 443,
+  statsPort: 9090,
+  appIdPort: 9091,
+  bindHttpHttps: true,
+  groupHttpsByVhost: false,
+  sslCerts: ['/etc/ssl/cert.pem'],
+  minServPortIpPerTask: 10050,
+  maxServPortIpPerTask: 10100,
+  globalDefaultOptions: ['redispatch', 'http-server-close', 'dontlognull'],
+  statsSocket: '/var/run/haproxy/socket',
+  skipValidation: false,
+  reloadCommand: null,
+  reloadTimeoutSeconds: 30,
+  haproxy: { binary: 'haproxy' },
+};
+
+describe('defaults', () => {
+  it('gives every lb key its default when lb is absent, and with lb: {}', () => {
+    const { config, warnings } = parseConfig(MARATHON, 'test.json');
+    expect(warnings).toEqual([]);
+    expect(config.lb).toEqual(LB_DEFAULTS);
+    expect(lbOf({})).toEqual(LB_DEFAULTS);
+    expect(lbOf({ haproxy: {} }).haproxy).toEqual({ binary: 'haproxy' });
+  });
+
+  it('gives the Marathon keys their defaults', () => {
+    const { config } = parseConfig(MASTER, 'test.json');
+    expect(config.marathon).toEqual([]);
+    expect(config.marathonFile).toBeNull();
+    expect(config.marathonCredentials).toEqual({ principal: '', secret: '' });
+    expect(config.marathonTimeoutSeconds).toBe(46);
+    expect(config.lb).toEqual(LB_DEFAULTS);
+  });
+
+  it('has no two keys that differ only in case, at any level', () => {
+    for (const shape of [configShape, lbShape, lbHaproxyShape, marathonCredentialsShape]) {
+      const lower = Object.keys(shape).map((k) => k.toLowerCase());
+      expect(new Set(lower).size).toBe(lower.length);
+    }
+  });
+});
+
+describe('sources', () => {
+  it.each<[string, Record<string, unknown>, { dns: boolean; lb: boolean }]>([
+    ['DNS only', MASTER, { dns: true, lb: false }],
+    ['LB only from Marathon', MARATHON, { dns: false, lb: true }],
+    ['LB only from a file', { marathonFile: 'apps.json' }, { dns: false, lb: true }],
+    ['both', { stateFile: 'state.json', ...MARATHON }, { dns: true, lb: true }],
+    ['LB only with DNS and HTTP off', { ...MARATHON, dnson: false, httpon: false }, { dns: false, lb: true }],
+  ])('accepts %s', (_name, raw, halves) => {
+    const { config, warnings } = parseConfig(raw, 'test.json');
+    expect(warnings).toEqual([]);
+    expect(configHalves(config)).toEqual(halves);
+  });
+
+  it('reports nothing to serve once, at the document', () => {
+    const problems = problemsOf({ marathon: [], marathonFile: null, stateFile: null });
+    expect(problems).toEqual([{ path: '', message: expect.stringMatching(/masters.*stateFile.*marathon.*marathonFile/) }]);
+  });
+
+  it('rejects marathon together with marathonFile, on marathonFile', () => {
+    expect(pathsOf({ ...MARATHON, marathonFile: 'apps.json' })).toEqual(['marathonFile']);
+    expect(problemsOf({ marathon: [], marathonFile: 'apps.json' })).toEqual([]);
+  });
+
+  it('warns (only) about lb keys without a Marathon source', () => {
+    const { warnings } = parseConfig({ ...MASTER, lb: { httpPort: 8080 } }, 'x.json');
+    expect(warnings).toEqual([expect.stringMatching(/^x\.json: lb: .*neither marathon nor marathonFile/)]);
+    expect(parseConfig({ ...MASTER, lb: {} }, 'x.json').warnings).toEqual([]);
+    expect(parseConfig({ ...MARATHON, lb: { httpPort: 8080 } }, 'x.json').warnings).toEqual([]);
+  });
+
+  it('still reports zk as the only DNS source, beside a Marathon source', () => {
+    expect(pathsOf({ zk: 'zk://127.0.0.1:2181/mesos', ...MARATHON })).toEqual(['zk']);
+  });
+});
+
+describe('Marathon keys', () => {
+  it.each([
+    ['http://marathon.mesos:8080'],
+    ['https://10.0.0.1:8443/'],
+    ['http://[::1]:8080'],
+    ['HTTP://Marathon.Example'],
+  ])('accepts the URL %s, kept as given', (url) => {
+    expect(parseConfig({ marathon: [url] }, 't.json').config.marathon).toEqual([url]);
+  });
+
+  it.each<[string, unknown]>([
+    ['another scheme', 'ftp://marathon:8080'],
+    ['no scheme', 'marathon.mesos:8080'],
+    ['no host', 'http://'],
+    ['a path', 'http://marathon:8080/marathon'],
+    ['a query', 'http://marathon:8080/?x=1'],
+    ['an empty query', 'http://marathon:8080?'],
+    ['a fragment', 'http://marathon:8080#top'],
+    ['credentials', 'http://user:pass@marathon:8080'],
+    ['port 0', 'http://marathon:0'],
+    ['port out of range', 'http://marathon:65536'],
+    ['spaces', ' http://marathon:8080'],
+    ['not a string', 8080],
+  ])('rejects a URL with %s, at its index', (_name, url) => {
+    expect(pathsOf({ marathon: ['http://m1:8080', url] })).toEqual(['marathon[1]']);
+  });
+
+  it('rejects duplicate URLs naming the same Marathon', () => {
+    expect(pathsOf({ marathon: ['http://m1:8080', 'http://M1:8080/', 'https://m1', 'https://m1:443'] })).toEqual([
+      'marathon[1]',
+      'marathon[3]',
+    ]);
+    // Invalid URLs get their own problem, not a duplicate one as well.
+    expect(pathsOf({ marathon: ['http://h/a', 'http://u:p@h'] })).toEqual(['marathon[0]', 'marathon[1]']);
+  });
+
+  it.each<[string, Record<string, unknown>, string[]]>([
+    ['marathon not a list', { marathon: 'http://m:8080' }, ['marathon']],
+    ['empty marathonFile', { marathonFile: '' }, ['marathonFile']],
+    ['timeout 0', { ...MARATHON, marathonTimeoutSeconds: 0 }, ['marathonTimeoutSeconds']],
+    ['timeout fractional', { ...MARATHON, marathonTimeoutSeconds: 1.5 }, ['marathonTimeoutSeconds']],
+    ['secret without principal', { ...MARATHON, marathonCredentials: { secret: 's' } }, ['marathonCredentials.principal']],
+    ['principal with a colon', { ...MARATHON, marathonCredentials: { principal: 'a:b' } }, ['marathonCredentials.principal']],
+    ['credentials not an object', { ...MARATHON, marathonCredentials: 'user:pass' }, ['marathonCredentials']],
+    ['unknown credentials key', { ...MARATHON, marathonCredentials: { user: 'x' } }, ['marathonCredentials.user']],
+  ])('%s', (_name, raw, expected) => {
+    expect(pathsOf(raw)).toEqual(expected);
+  });
+
+  it('matches the Marathon keys and credential keys case-insensitively', () => {
+    const { config } = parseConfig(
+      { Marathon: ['http://m:8080'], MARATHONTIMEOUTSECONDS: 5, marathoncredentials: { Principal: 'p', SECRET: 's' } },
+      't.json',
+    );
+    expect(config.marathon).toEqual(['http://m:8080']);
+    expect(config.marathonTimeoutSeconds).toBe(5);
+    expect(config.marathonCredentials).toEqual({ principal: 'p', secret: 's' });
+  });
+});
+
+describe('lb keys', () => {
+  it('matches lb and lb.haproxy keys case-insensitively', () => {
+    const { config } = parseConfig(
+      { ...MARATHON, LB: { HttpPort: 8080, HAPROXYMAP: true, sslcerts: ['/c.pem'], Haproxy: { BINARY: '/usr/sbin/haproxy' } } },
+      't.json',
+    );
+    expect(config.lb.httpPort).toBe(8080);
+    expect(config.lb.haproxyMap).toBe(true);
+    expect(config.lb.sslCerts).toEqual(['/c.pem']);
+    expect(config.lb.haproxy.binary).toBe('/usr/sbin/haproxy');
+    expect(Object.keys(config.lb)).not.toContain('HttpPort');
+  });
+
+  it('reports unknown lb keys with a near spelling, and a key given twice', () => {
+    const problems = problemsOf({
+      ...MARATHON,
+      lb: { htpPort: 1, bogus: true, haproxy: { binry: 'x' }, statsPort: 1, STATSPORT: 2 },
+    });
+    expect(problems.map((p) => p.path)).toEqual(['lb.htpPort', 'lb.bogus', 'lb.STATSPORT', 'lb.haproxy.binry']);
+    expect(problems[0]?.message).toBe('unknown key (did you mean "httpPort"?)');
+    expect(problems[1]?.message).toBe('unknown key');
+    expect(problems[2]?.message).toMatch(/same key "statsPort"/);
+    expect(problems[3]?.message).toBe('unknown key (did you mean "binary"?)');
+  });
+
+  it.each<[string, Record<string, unknown>, string[]]>([
+    ['lb not an object', { lb: 'external' }, ['lb']],
+    ['lb null', { lb: null }, ['lb']],
+    ['lb.haproxy not an object', { lb: { haproxy: 'haproxy' } }, ['lb.haproxy']],
+    ['empty haproxy binary', { lb: { haproxy: { binary: '' } } }, ['lb.haproxy.binary']],
+    ['no groups', { lb: { groups: [] } }, ['lb.groups']],
+    ['group with a comma', { lb: { groups: ['external', 'a,b'] } }, ['lb.groups[1]']],
+    ['group with a space', { lb: { groups: ['in ternal'] } }, ['lb.groups[0]']],
+    ['empty group', { lb: { groups: [''] } }, ['lb.groups[0]']],
+    ['duplicate group', { lb: { groups: ['external', 'external'] } }, ['lb.groups[1]']],
+    ['groups as a string', { lb: { groups: 'external' } }, ['lb.groups']],
+    ['healthCheck as a string', { lb: { healthCheck: 'true' } }, ['lb.healthCheck']],
+    ['strictMode as a number', { lb: { strictMode: 1 } }, ['lb.strictMode']],
+    ['sse null', { lb: { sse: null } }, ['lb.sse']],
+    ['resyncSeconds 0', { lb: { resyncSeconds: 0 } }, ['lb.resyncSeconds']],
+    ['eventMinIntervalMs negative', { lb: { eventMinIntervalMs: -1 } }, ['lb.eventMinIntervalMs']],
+    ['eventMaxDelayMs below the interval', { lb: { eventMinIntervalMs: 500, eventMaxDelayMs: 100 } }, ['lb.eventMaxDelayMs']],
+    ['maxBackoffSeconds 0', { lb: { maxBackoffSeconds: 0 } }, ['lb.maxBackoffSeconds']],
+    ['empty templatesDir', { lb: { templatesDir: '' } }, ['lb.templatesDir']],
+    ['empty configFile', { lb: { configFile: '' } }, ['lb.configFile']],
+    ['configFile null', { lb: { configFile: null } }, ['lb.configFile']],
+    ['haproxyMap as a string', { lb: { haproxyMap: 'yes' } }, ['lb.haproxyMap']],
+    ['bindAddress a hostname', { lb: { bindAddress: 'localhost' } }, ['lb.bindAddress']],
+    ['bindAddress with a port', { lb: { bindAddress: '127.0.0.1:80' } }, ['lb.bindAddress']],
+    ['httpPort 0', { lb: { httpPort: 0 } }, ['lb.httpPort']],
+    ['httpsPort too big', { lb: { httpsPort: 65536 } }, ['lb.httpsPort']],
+    ['statsPort as a string', { lb: { statsPort: '9090' } }, ['lb.statsPort']],
+    ['appIdPort fractional', { lb: { appIdPort: 9091.5 } }, ['lb.appIdPort']],
+    ['bound ports clash', { lb: { httpsPort: 80, appIdPort: 9090 } }, ['lb.httpsPort', 'lb.appIdPort']],
+    ['no certificates', { lb: { sslCerts: [] } }, ['lb.sslCerts']],
+    ['certificate with a space', { lb: { sslCerts: ['/etc/ssl/a.pem', '/etc/ssl/my cert.pem'] } }, ['lb.sslCerts[1]']],
+    ['certificates as a comma list', { lb: { sslCerts: '/a.pem,/b.pem' } }, ['lb.sslCerts']],
+    ['bindHttpHttps as a string', { lb: { bindHttpHttps: 'false' } }, ['lb.bindHttpHttps']],
+    ['groupHttpsByVhost as a number', { lb: { groupHttpsByVhost: 0 } }, ['lb.groupHttpsByVhost']],
+    ['skipValidation null', { lb: { skipValidation: null } }, ['lb.skipValidation']],
+    ['service port range reversed', { lb: { minServPortIpPerTask: 10100, maxServPortIpPerTask: 10050 } }, ['lb.maxServPortIpPerTask']],
+    ['service port bound too big', { lb: { maxServPortIpPerTask: 70000 } }, ['lb.maxServPortIpPerTask']],
+    ['only the lower bound 0', { lb: { minServPortIpPerTask: 0 } }, ['lb.minServPortIpPerTask']],
+    ['only the upper bound 0', { lb: { maxServPortIpPerTask: 0 } }, ['lb.maxServPortIpPerTask']],
+    ['upper-case option', { lb: { globalDefaultOptions: ['redispatch', 'DontLogNull'] } }, ['lb.globalDefaultOptions[1]']],
+    ['option with a space', { lb: { globalDefaultOptions: ['http-server-close dontlognull'] } }, ['lb.globalDefaultOptions[0]']],
+    ['duplicate option', { lb: { globalDefaultOptions: ['redispatch', 'redispatch'] } }, ['lb.globalDefaultOptions[1]']],
+    ['empty frameworkName', { lb: { frameworkName: '' } }, ['lb.frameworkName']],
+    ['frameworkName with a space', { lb: { frameworkName: 'marathon lb' } }, ['lb.frameworkName']],
+    ['statsSocket with a newline', { lb: { statsSocket: '/run/haproxy.sock\nuser root' } }, ['lb.statsSocket']],
+    ['reloadCommand as a string', { lb: { reloadCommand: 'systemctl reload haproxy' } }, ['lb.reloadCommand']],
+    ['empty reloadCommand', { lb: { reloadCommand: [] } }, ['lb.reloadCommand']],
+    ['reloadCommand with an empty argument', { lb: { reloadCommand: ['systemctl', ''] } }, ['lb.reloadCommand[1]']],
+    ['reloadTimeoutSeconds 0', { lb: { reloadTimeoutSeconds: 0 } }, ['lb.reloadTimeoutSeconds']],
+  ])('%s', (_name, raw, expected) => {
+    expect(pathsOf({ ...MARATHON, ...raw })).toEqual(expected);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['all groups', { groups: ['*'] }],
+    ['IPv4 and IPv6 bind addresses', { bindAddress: '10.0.0.5' }],
+    ['an IPv6 bind address', { bindAddress: '::' }],
+    ['auto-assignment disabled', { minServPortIpPerTask: 0, maxServPortIpPerTask: 0 }],
+    ['a one-port range', { minServPortIpPerTask: 10050, maxServPortIpPerTask: 10050 }],
+    ['no global default options', { globalDefaultOptions: [] }],
+    ['equal event delays', { eventMinIntervalMs: 0, eventMaxDelayMs: 0 }],
+    ['shared ports clashing with unbound :80/:443', { bindHttpHttps: false, httpPort: 9090, httpsPort: 9091 }],
+    ['a reload command', { reloadCommand: ['systemctl', 'reload', 'haproxy'], reloadTimeoutSeconds: 5 }],
+  ])('accepts %s', (_name, lb) => {
+    expect(problemsOf({ ...MARATHON, lb })).toEqual([]);
+  });
+
+  it('reports every problem of one file together, top level and lb alike', () => {
+    const problems = problemsOf({
+      marathon: ['http://m1:8080', 'ftp://m2'],
+      marathonFile: '',
+      marathonCredentials: { secret: 'hunter2' },
+      port: 'fifty-three',
+      lb: {
+        groups: [],
+        httpPort: 0,
+        sslCerts: ['a b'],
+        eventMinIntervalMs: 10,
+        eventMaxDelayMs: 5,
+        minServPortIpPerTask: 200,
+        maxServPortIpPerTask: 100,
+        haproxy: { binary: 7 },
+        Unknown: 1,
+      },
+    });
+    const paths = problems.map((p) => p.path);
+    for (const path of [
+      'marathon[1]',
+      'marathonFile',
+      'marathonCredentials.principal',
+      'port',
+      'lb.Unknown',
+      'lb.groups',
+      'lb.httpPort',
+      'lb.sslCerts[0]',
+      'lb.eventMaxDelayMs',
+      'lb.maxServPortIpPerTask',
+      'lb.haproxy.binary',
+    ]) {
+      expect(paths).toContain(path);
+    }
+    expect(new Set(paths).size).toBe(paths.length);
+    let message = '';
+    try {
+      parseConfig({ ...MARATHON, lb: { httpPort: 0, haproxy: { binary: 7 } } }, 'bad.json');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message.split('\n')).toEqual([
+      'bad.json: lb.httpPort: must be an integer port from 1 to 65535',
+      'bad.json: lb.haproxy.binary: must be a non-empty string, got 7',
+    ]);
+  });
+});
+
+describe('a marathon-lb-style config', () => {
+  it('is accepted, frozen, and keeps what it says', () => {
+    const { config, warnings } = parseConfig(
+      {
+        marathon: ['http://marathon-1.mesos:8080', 'http://marathon-2.mesos:8080/'],
+        marathonCredentials: { principal: 'marathon-lb', secret: 'hunter2' },
+        lb: {
+          groups: ['external', 'internal'],
+          haproxyMap: true,
+          healthCheck: true,
+          strictMode: true,
+          bindAddress: '0.0.0.0',
+          httpPort: 8080,
+          httpsPort: 8443,
+          statsPort: 9090,
+          appIdPort: 9091,
+          sslCerts: ['/etc/ssl/site-a.pem', '/etc/ssl/site-b.pem'],
+          groupHttpsByVhost: true,
+          configFile: 'run/haproxy.cfg',
+          templatesDir: 'templates',
+          frameworkName: 'marathon-lb',
+          maxBackoffSeconds: 60,
+          reloadCommand: ['systemctl', 'reload', 'haproxy'],
+          haproxy: { binary: '/usr/sbin/haproxy' },
+        },
+      },
+      'mlb.json',
+    );
+    expect(warnings).toEqual([]);
+    expect(configHalves(config)).toEqual({ dns: false, lb: true });
+    expect(config.lb).toEqual({
+      ...LB_DEFAULTS,
+      groups: ['external', 'internal'],
+      haproxyMap: true,
+      healthCheck: true,
+      strictMode: true,
+      bindAddress: '0.0.0.0',
+      httpPort: 8080,
+      httpsPort: 8443,
+      sslCerts: ['/etc/ssl/site-a.pem', '/etc/ssl/site-b.pem'],
+      groupHttpsByVhost: true,
+      configFile: 'run/haproxy.cfg',
+      templatesDir: 'templates',
+      frameworkName: 'marathon-lb',
+      maxBackoffSeconds: 60,
+      reloadCommand: ['systemctl', 'reload', 'haproxy'],
+      haproxy: { binary: '/usr/sbin/haproxy' },
+    });
+    for (const part of [config.lb, config.lb.groups, config.lb.haproxy, config.lb.reloadCommand, config.marathon]) {
+      expect(Object.isFrozen(part)).toBe(true);
+    }
+    expect(() => {
+      (config.lb as { httpPort: number }).httpPort = 1;
+    }).toThrow(TypeError);
+  });
+});
+
+describe('redaction', () => {
+  it('hides marathonCredentials.secret and leaves an empty one empty', () => {
+    const { config } = parseConfig({ ...MARATHON, marathonCredentials: { principal: 'mlb', secret: 'hunter2' } }, 't.json');
+    const redacted = redactConfig(config);
+    expect(redacted.marathonCredentials).toEqual({ principal: 'mlb', secret: '[redacted]' });
+    expect(JSON.stringify(redacted)).not.toContain('hunter2');
+    expect(config.marathonCredentials.secret).toBe('hunter2');
+    expect(redactConfig(parseConfig(MARATHON, 't.json').config).marathonCredentials).toEqual({ principal: '', secret: '' });
+  });
+});
+
+describe('README', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.split('### Load-balancer keys (marathon-lb)')[1]?.split(/\n##/)[0] ?? '';
+  const rows = [...section.matchAll(/^\| `([^`]+)` \| `([^`]*)` \|/gm)].map((m) => [m[1] ?? '', m[2] ?? ''] as const);
+
+  /** Every leaf key of the Marathon keys and lb, dotted, with its default. */
+  function leaves(): Map<string, unknown> {
+    const { config } = parseConfig(MASTER, 't.json');
+    const out = new Map<string, unknown>();
+    const walk = (prefix: string, value: unknown, nested: boolean): void => {
+      if (nested && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        for (const [k, v] of Object.entries(value)) walk(`${prefix}.${k}`, v, k === 'haproxy');
+      } else out.set(prefix, value);
+    };
+    for (const key of Object.keys(marathonShape)) walk(key, config[key as keyof typeof marathonShape], key === 'marathonCredentials');
+    walk('lb', config.lb, true);
+    return out;
+  }
+
+  it('lists every load-balancer key exactly once, with its default as JSON', () => {
+    const expected = leaves();
+    expect(rows.map(([key]) => key).sort()).toEqual([...expected.keys()].sort());
+    for (const [key, text] of rows) expect(JSON.parse(text), key).toEqual(expected.get(key));
+  });
+});
