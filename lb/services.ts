@@ -1,0 +1,174 @@
+// Marathon apps → load-balanced services (one per app service port) with their servers: marathon-lb's get_apps
+// (reference §2.1, §2.6–2.8). Pure: host addresses and the health cache come in, diagnostics and a new cache go out.
+import type { Diagnostic, MarathonApp, MarathonHealthCheck } from '../state-poller/model.js';
+import { readLabels, type AppLabelValues, type PortLabelValues } from './label-reader.js';
+import { ServicePortAssigner } from './port-assigner.js';
+import { TEMPLATES } from './template-specs.js';
+import { compileTemplate, type RenderTemplate } from './templates.js';
+import { networkMode, servicePorts, taskAddress, taskIsUp, taskPorts, type HealthCache } from './tasks.js';
+import { mergeDeploymentGroups } from './zdd.js';
+
+export interface Server {
+  readonly taskId: string;
+  readonly host: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly draining: boolean;
+}
+
+export interface Service {
+  readonly appId: string;
+  /** Index `{n}` of the service port in the app's list. */
+  readonly index: number;
+  /** The port HAProxy binds and names the service by: HAPROXY_{n}_PORT, else Marathon's service port. */
+  readonly servicePort: number;
+  readonly appLabels: AppLabelValues;
+  readonly labels: PortLabelValues;
+  /** Per-port template overrides (HAPROXY_{n}_<TEMPLATE>), compiled and checked. */
+  readonly overrides: ReadonlyMap<string, RenderTemplate>;
+  readonly healthCheck: MarathonHealthCheck | null;
+  /** http, tcp, or null when the VHOST decides (marathon-lb settles it while generating). */
+  readonly mode: 'http' | 'tcp' | null;
+  /** Sorted by (host, port), as marathon-lb emits them. */
+  readonly servers: readonly Server[];
+}
+
+export interface ServiceOptions {
+  readonly healthCheck: boolean;
+  readonly strictMode: boolean;
+  /** Skip the app `/<frameworkName>` (marathon-lb's own app). */
+  readonly frameworkName: string | null;
+  readonly minServPortIpPerTask: number;
+  readonly maxServPortIpPerTask: number;
+}
+
+export interface ServicesResult {
+  readonly services: readonly Service[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly healthCache: HealthCache;
+}
+
+const HTTP_FAMILY: ReadonlySet<string> = new Set(['HTTP', 'HTTPS', 'MESOS_HTTP', 'MESOS_HTTPS']);
+const PORT_LABEL = /^HAPROXY_(\d+)_/;
+
+/** marathon-lb's get_health_check: the first check with an explicit port, or whose portIndex is the index. */
+export function healthCheckFor(app: MarathonApp, index: number): MarathonHealthCheck | null {
+  return app.healthChecks.find((c) => (c.port !== null && c.port !== 0) || c.portIndex === index) ?? null;
+}
+
+function compareServers(a: Server, b: Server): number {
+  if (a.host !== b.host) return a.host < b.host ? -1 : 1;
+  return a.port - b.port;
+}
+
+export function buildServices(
+  apps: readonly MarathonApp[],
+  hosts: Readonly<Record<string, readonly string[]>>,
+  options: ServiceOptions,
+  cache: HealthCache,
+): ServicesResult {
+  const diagnostics: Diagnostic[] = [];
+  const diagnose = (code: string, subject: string, message: string): void => {
+    diagnostics.push({ code, source: 'lb', subject, message });
+  };
+  const hostMap = new Map(Object.entries(hosts));
+  const nextCache = new Map<string, boolean>();
+  const assigner = new ServicePortAssigner(options.minServPortIpPerTask, options.maxServPortIpPerTask);
+  const services: Service[] = [];
+
+  for (const { app, draining } of mergeDeploymentGroups(apps)) {
+    if (options.frameworkName !== null && app.id === `/${options.frameworkName}`) continue;
+    const mode = networkMode(app);
+    let ports: (number | null)[] = servicePorts(app, mode);
+    if (ports.length === 0 && mode === 'container' && assigner.enabled && app.tasks[0] !== undefined) {
+      ports = taskPorts(app, app.tasks[0], mode).map((taskPort) => assigner.assign(app.id, taskPort));
+    }
+    const read = readLabels(app.labels, ports.length);
+    const rejectedPorts = new Set<number>();
+    let appRejected = false;
+    for (const problem of read.problems) {
+      if (problem.severity !== 'reject') {
+        diagnose('SWY_LB_LABEL_IGNORED', app.id, problem.reason);
+        continue;
+      }
+      const perPort = PORT_LABEL.exec(problem.label);
+      if (perPort === null) appRejected = true;
+      else rejectedPorts.add(Number(perPort[1]));
+      diagnose('SWY_LB_LABEL_INVALID', app.id, `${problem.reason}; ${perPort === null ? 'the app is' : `service port index ${perPort[1]} is`} left out`);
+    }
+    if (appRejected) continue;
+
+    // Keyed by Marathon's service port, as marathon-lb keys them: tasks are matched to services through it.
+    const byPort = new Map<number, { service: Omit<Service, 'servers'>; servers: Server[] }>();
+    ports.forEach((port, index) => {
+      if (port === null) {
+        diagnose('SWY_LB_NO_SERVICE_PORT', app.id, `no service port could be assigned for index ${index} (the auto-assignment range is used up)`);
+        return;
+      }
+      if (rejectedPorts.has(index)) return;
+      const portLabels = read.ports[index];
+      const values = portLabels?.values ?? {};
+      const overrides = new Map<string, RenderTemplate>();
+      let bad = false;
+      for (const [name, text] of Object.entries(portLabels?.templates ?? {})) {
+        if (TEMPLATES.get(name)?.scope !== 'port') {
+          diagnose('SWY_LB_LABEL_IGNORED', app.id, `HAPROXY_${index}_${name}: this template cannot be overridden per app (marathon-lb does not honour it either); ignored`);
+          continue;
+        }
+        const compiled = compileTemplate(name, text, 'marathon-lb');
+        if (compiled.ok) overrides.set(name, compiled.render);
+        else {
+          bad = true;
+          diagnose('SWY_LB_TEMPLATE_INVALID', app.id, `HAPROXY_${index}_${name}: ${compiled.reason}; service port index ${index} is left out`);
+        }
+      }
+      if (bad) return;
+      let healthCheck = healthCheckFor(app, index);
+      let portMode: 'http' | 'tcp' | null = healthCheck?.protocol === 'HTTP' ? 'http' : null;
+      if (values.MODE !== undefined) portMode = values.MODE;
+      const borrowIndex = values.BACKEND_HEALTHCHECK_PORT_INDEX;
+      if (healthCheck === null && borrowIndex !== undefined) {
+        healthCheck = healthCheckFor(app, borrowIndex);
+        if (healthCheck !== null && HTTP_FAMILY.has(healthCheck.protocol)) portMode = 'http';
+      }
+      byPort.set(port, {
+        service: {
+          appId: app.id,
+          index,
+          servicePort: values.PORT ?? port,
+          appLabels: read.app,
+          labels: values,
+          overrides,
+          healthCheck,
+          mode: portMode,
+        },
+        servers: [],
+      });
+    });
+    if (byPort.size === 0) continue;
+
+    for (const task of app.tasks) {
+      const verdict = taskIsUp(app, task, options.healthCheck, cache);
+      const remembered = verdict.remember ?? cache.get(task.id);
+      if (remembered !== undefined) nextCache.set(task.id, remembered);
+      if (!verdict.up) continue;
+      const ip = taskAddress(task, mode, hostMap);
+      if (ip === null) {
+        if (mode !== 'container') diagnose('SWY_UPSTREAM_UNRESOLVED_HOST', app.id, `task ${task.id}: host ${JSON.stringify(task.host)} has no IPv4 address; the task gets no traffic`);
+        continue;
+      }
+      const taskPortList = taskPorts(app, task, mode);
+      // Zipped by position: app versions with a different number of ports still match as many as they can.
+      taskPortList.forEach((taskPort, i) => {
+        const servicePort = ports[i];
+        const entry = servicePort === undefined || servicePort === null ? undefined : byPort.get(servicePort);
+        entry?.servers.push({ taskId: task.id, host: task.host, ip, port: taskPort, draining: draining.has(task.id) });
+      });
+    }
+    for (const { service, servers } of byPort.values()) {
+      if (servers.length === 0) continue; // marathon-lb drops a port without servers: its frontend closes
+      services.push({ ...service, servers: servers.sort(compareServers) });
+    }
+  }
+  return { services, diagnostics, healthCache: nextCache };
+}
