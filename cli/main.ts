@@ -5,19 +5,23 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pino, destination } from 'pino';
 import { loadConfigFile, ConfigError } from './config.js';
+import { runDry } from './dry-run.js';
 import { startGateway } from './gateway.js';
 import { SwitchyardError } from '../state-poller/errors.js';
 
-const USAGE = `Usage: switchyard [--config FILE] [--version] [--help]
+const USAGE = `Usage: switchyard [--config FILE] [--dry] [--version] [--help]
 
   --config FILE   configuration file (a mesos-dns config.json works as it is); default ./config.json
+  --dry, -d       print the generated haproxy.cfg to stdout and exit (marathon-lb's --dry); logs go to stderr
   --version       print the version and exit
   --help          print this help and exit
 
 mesos-dns's single-dash spellings (-config FILE, -config=FILE, -version) are accepted too.`;
 
-interface Args {
+export interface Args {
   readonly config: string;
+  /** Print the generated HAProxy config and exit (marathon-lb's --dry). */
+  readonly dry: boolean;
   readonly version: boolean;
   readonly help: boolean;
 }
@@ -25,11 +29,16 @@ interface Args {
 /** Parses argv; throws an Error with a message for the user on anything unknown. */
 export function parseArgs(argv: readonly string[]): Args {
   let config = 'config.json';
+  let dry = false;
   let version = false;
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const [flag, inline] = arg.replace(/^--?/, '--').split(/=(.*)/s, 2) as [string, string | undefined];
+    const noValue = (): true => {
+      if (inline !== undefined) throw new Error(`${flag} takes no value`);
+      return true;
+    };
     switch (flag) {
       case '--config': {
         const value = inline ?? argv[++i];
@@ -37,18 +46,22 @@ export function parseArgs(argv: readonly string[]): Args {
         config = value;
         break;
       }
+      case '--dry':
+      case '--d':
+        dry = noValue();
+        break;
       case '--version':
-        version = true;
+        version = noValue();
         break;
       case '--help':
       case '--h':
-        help = true;
+        help = noValue();
         break;
       default:
         throw new Error(`unknown argument "${arg}"`);
     }
   }
-  return { config, version, help };
+  return { config, dry, version, help };
 }
 
 function packageVersion(): string {
@@ -75,6 +88,8 @@ async function main(): Promise<void> {
   }
 
   const configPath = resolve(args.config);
+  // A dry run owns stdout (the HAProxy config), so its log lines go to stderr.
+  const logFd = args.dry ? 2 : 1;
   let loaded;
   try {
     loaded = await loadConfigFile(configPath);
@@ -82,12 +97,18 @@ async function main(): Promise<void> {
     const problems = error instanceof ConfigError ? error.problems : [];
     const code = error instanceof SwitchyardError ? error.code : 'SWY_CONFIG_INVALID';
     process.stderr.write(`switchyard: the configuration is not valid (${code}):\n${(error as Error).message}\n`);
-    pino(destination({ dest: 1, sync: true })).fatal({ code, problems, config: configPath }, 'invalid configuration; not starting');
+    pino(destination({ dest: logFd, sync: true })).fatal({ code, problems, config: configPath }, 'invalid configuration; not starting');
     process.exit(1);
   }
   const { config, warnings } = loaded;
-  const logger = pino({ level: config.logLevel, base: { name: 'switchyard' } }, destination({ dest: 1, sync: true }));
+  const logger = pino({ level: config.logLevel, base: { name: 'switchyard' } }, destination({ dest: logFd, sync: true }));
   for (const warning of warnings) logger.warn({ code: 'SWY_CONFIG_WARNING' }, warning);
+  if (args.dry) {
+    const code = await runDry(config, { baseDir: dirname(configPath), logger });
+    // Let the config written to stdout drain before exiting (stdout can be asynchronous).
+    await new Promise<void>((done) => process.stdout.write('', () => done()));
+    process.exit(code);
+  }
   logger.info({ version, config: configPath }, 'starting');
 
   let gateway;

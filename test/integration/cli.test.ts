@@ -16,12 +16,28 @@ describe('switchyard command line', () => {
     const { code, stdout } = await runProgram(['--help']);
     expect(code).toBe(0);
     expect(stdout).toContain('--config FILE');
+    expect(stdout).toMatch(/^\s+--dry\b.*haproxy\.cfg/m);
   });
 
   it('an unknown argument exits 2 with the usage', async () => {
     const { code, stderr } = await runProgram(['--frobnicate']);
     expect(code).toBe(2);
     expect(stderr).toContain('unknown argument "--frobnicate"');
+    expect(stderr).toContain('Usage: switchyard');
+  });
+
+  it.each([['--dry=yes'], ['--version=2']])('%s (a value for a flag that takes none) exits 2', async (arg) => {
+    const { code, stderr } = await runProgram([arg]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('takes no value');
+  });
+
+  it('--dry with an invalid config reports it on stderr and keeps stdout empty', async () => {
+    const path = writeConfig({ marathon: ['ftp://marathon'], lb: { httpPort: 0 } });
+    const { code, stderr, stdout } = await runProgram(['--dry', '--config', path]);
+    expect(code).toBe(1);
+    for (const fragment of ['marathon[0]', 'lb.httpPort', 'SWY_CONFIG_INVALID']) expect(stderr).toContain(fragment);
+    expect(stdout).toBe('');
   });
 
   it('an invalid config is reported whole, with paths, and nothing starts', async () => {
