@@ -1,0 +1,51 @@
+// What changed between two generated views, in words an operator can act on: which backends appeared, went away,
+// or changed servers. Pure. Every config write and reload records it as its reason.
+import type { HaproxyView, ServiceView } from './view-types.js';
+
+export interface ChangeSummary {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  /** Backends whose server list (address, port or draining state) changed and nothing else. */
+  readonly servers: readonly string[];
+  /** Backends whose other settings (rules, mode, labels, templates) changed. */
+  readonly other: readonly string[];
+}
+
+function serverKey(view: ServiceView): string {
+  return view.service.servers.map((x) => `${x.ip}:${x.port}${x.draining ? ' d' : ''}`).join(',');
+}
+
+/** Everything but the server lines, as data: two services with the same key render the same non-server text. */
+function settingsKey(view: ServiceView): string {
+  const { userlist, frontend, backendSection, http, https, appId, mode, bindAddr } = view;
+  const section = backendSection.filter((f) => f.template !== 'BACKEND_SERVER_OPTIONS');
+  return JSON.stringify({ userlist, frontend, section, http, https, appId, mode, bindAddr, overrides: [...view.service.overrides.keys()] });
+}
+
+/** Compares two views backend by backend. */
+export function summarizeChange(before: HaproxyView | null, after: HaproxyView): ChangeSummary {
+  const index = (v: HaproxyView | null): Map<string, ServiceView> => new Map((v?.services ?? []).map((s) => [s.backend, s]));
+  const old = index(before);
+  const now = index(after);
+  const added = [...now.keys()].filter((b) => !old.has(b));
+  const removed = [...old.keys()].filter((b) => !now.has(b));
+  const servers: string[] = [];
+  const other: string[] = [];
+  for (const [backend, view] of now) {
+    const previous = old.get(backend);
+    if (previous === undefined) continue;
+    if (settingsKey(previous) !== settingsKey(view)) other.push(backend);
+    else if (serverKey(previous) !== serverKey(view)) servers.push(backend);
+  }
+  return { added, removed, servers, other };
+}
+
+export function describeChange(c: ChangeSummary): string {
+  const parts: string[] = [];
+  const list = (xs: readonly string[]): string => (xs.length > 5 ? `${xs.slice(0, 5).join(', ')} and ${xs.length - 5} more` : xs.join(', '));
+  if (c.added.length > 0) parts.push(`added ${list(c.added)}`);
+  if (c.removed.length > 0) parts.push(`removed ${list(c.removed)}`);
+  if (c.servers.length > 0) parts.push(`servers changed in ${list(c.servers)}`);
+  if (c.other.length > 0) parts.push(`settings changed in ${list(c.other)}`);
+  return parts.length > 0 ? parts.join('; ') : 'shared sections changed';
+}
