@@ -1,10 +1,33 @@
-// Placeholder for the --dry run (print the generated haproxy.cfg to stdout and exit), to be replaced by the real module.
-// I/O: writes one line to stderr.
+// `switchyard --dry`: fetch the Marathon apps once, generate the HAProxy config and print it to stdout (marathon-lb's
+// --dry). I/O: one fetch, template files, stdout; diagnostics and errors go to the logger (stderr).
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { loadTemplateSet } from '../lb/template-files.js';
+import { renderConfig } from '../lb/render.js';
+import { buildView } from '../lb/view-model.js';
+import { MarathonPoller } from '../state-poller/marathon-poller.js';
+import { SnapshotStore } from '../state-poller/store.js';
+import { configHalves, type Config } from './config.js';
+import { marathonSource } from './gateway.js';
+import { resolvePath, viewOptions } from './lb-runtime.js';
 
-/** Returns the exit code. Not implemented yet: says so and returns 1. */
-export async function runDry(_config: Config, _options: { baseDir: string; logger: Logger }): Promise<number> {
-  process.stderr.write('switchyard: --dry is not implemented yet\n');
-  return 1;
+/** Returns the exit code: 0 with the config on stdout, 1 when there is nothing to generate from. */
+export async function runDry(config: Config, options: { baseDir: string; logger: Logger }): Promise<number> {
+  const { baseDir, logger } = options;
+  if (!configHalves(config).lb) {
+    logger.error({ code: 'SWY_CONFIG_INVALID' }, '--dry generates the HAProxy config: the configuration must name marathon or marathonFile');
+    return 1;
+  }
+  const store = new SnapshotStore();
+  const poller = new MarathonPoller({ source: marathonSource(config, baseDir), store, logger, events: null, minIntervalMs: 0, maxDelayMs: 0 });
+  const result = await poller.refresh('--dry');
+  await poller.stop();
+  const marathon = store.snapshot.marathon;
+  if (!result.ok || marathon === null) return 1; // the poller has logged why
+  const templatesDir = config.lb.templatesDir === null ? null : resolvePath(baseDir, config.lb.templatesDir);
+  const { set, problems } = await loadTemplateSet(templatesDir);
+  for (const p of problems) logger.error({ code: 'SWY_LB_TEMPLATE_INVALID', file: p.file }, p.reason);
+  const view = buildView(marathon, viewOptions(config, resolvePath(baseDir, config.lb.configFile)), new Map());
+  for (const d of view.diagnostics) logger.warn({ code: d.code, subject: d.subject }, d.message);
+  process.stdout.write(renderConfig(view, set).config);
+  return 0;
 }

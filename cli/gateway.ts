@@ -16,7 +16,10 @@ import type { HostPort, Snapshot } from '../state-poller/model.js';
 import { MesosPoller, type ResolveHost, type StateSource } from '../state-poller/poller.js';
 import { SnapshotStore } from '../state-poller/store.js';
 import { splitHostPort } from '../state-poller/upid.js';
-import { redactConfig, type Config } from './config.js';
+import { MarathonPoller } from '../state-poller/marathon-poller.js';
+import { MarathonSource } from '../state-poller/marathon-source.js';
+import { configHalves, redactConfig, type Config } from './config.js';
+import { resolvePath, startLbRuntime, type LbRuntime } from './lb-runtime.js';
 
 export interface GatewayOptions {
   readonly logger: Logger;
@@ -30,6 +33,8 @@ export interface Gateway {
   readonly dnsPort: number | null;
   readonly httpPort: number | null;
   readonly store: SnapshotStore;
+  /** The load-balancer half, when the config names a Marathon source. */
+  readonly lb: LbRuntime | null;
   /** Polls now (SIGHUP, tests); resolves when that poll has finished. */
   refresh(reason: string): Promise<void>;
   close(): Promise<void>;
@@ -86,6 +91,37 @@ function stateSource(config: Config, baseDir: string, masters: readonly HostPort
   });
 }
 
+/** The Marathon source of the config: its watched file, or its URLs in order. */
+export function marathonSource(config: Config, baseDir: string): StateSource {
+  if (config.marathonFile !== null) return new FileSource(resolvePath(baseDir, config.marathonFile));
+  const { principal, secret } = config.marathonCredentials;
+  return new MarathonSource({
+    urls: config.marathon,
+    timeoutMs: config.marathonTimeoutSeconds * 1000,
+    basicAuth: principal === '' ? null : `${principal}:${secret}`,
+  });
+}
+
+function startMarathonPoller(config: Config, baseDir: string, store: SnapshotStore, logger: Logger, resolveHost?: ResolveHost): MarathonPoller {
+  const { principal, secret } = config.marathonCredentials;
+  const poller = new MarathonPoller({
+    source: marathonSource(config, baseDir),
+    store,
+    logger,
+    ...(resolveHost ? { resolveHost } : {}),
+    // The event stream exists only on a live Marathon; a file source is watched instead.
+    events:
+      config.lb.sse && config.marathonFile === null
+        ? { baseUrls: config.marathon, basicAuth: principal === '' ? null : `${principal}:${secret}`, maxBackoffMs: config.lb.maxBackoffSeconds * 1000 }
+        : null,
+    resyncMs: config.lb.resyncSeconds * 1000,
+    minIntervalMs: config.lb.eventMinIntervalMs,
+    maxDelayMs: config.lb.eventMaxDelayMs,
+  });
+  poller.start();
+  return poller;
+}
+
 export async function startGateway(config: Config, options: GatewayOptions, extra?: ExtraRoute): Promise<Gateway> {
   const { logger } = options;
   const masters = config.masters.map(splitHostPort).filter((m): m is HostPort => m !== null);
@@ -95,12 +131,17 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
   const recordOpts = recordOptions(config, masters);
   const redacted = redactConfig(config);
 
+  const halves = configHalves(config);
   let records: RecordSet | null = null;
   let serial = 0;
-  const dns = config.dnson ? await startDns(config, apex, logger) : null;
+  const dns = config.dnson && halves.dns ? await startDns(config, apex, logger) : null;
 
-  // Each accepted snapshot is turned into records and a zone, then swapped in by reference.
+  // Each new Mesos half is turned into records and a zone, then swapped in by reference; a Marathon-only update
+  // hands over the same Mesos object and costs nothing here.
+  let lastMesos: Snapshot['mesos'] | undefined;
   const onSnapshot = (snapshot: Snapshot): void => {
+    if (!halves.dns || snapshot.mesos === lastMesos) return;
+    lastMesos = snapshot.mesos;
     const built = buildRecords(snapshot.mesos, recordOpts);
     serial = Math.floor(snapshot.loadedAt / 1000);
     const zone = new Zone(built, {
@@ -138,37 +179,59 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
     version: options.version,
     config: redacted,
   });
+  let lb: LbRuntime | null = null;
+  if (halves.lb) {
+    try {
+      lb = await startLbRuntime(config, options.baseDir, store, logger);
+    } catch (error) {
+      await dns?.server.close();
+      throw error;
+    }
+  }
+  const lbRoute: ExtraRoute = (method, path) => {
+    if (method !== 'GET' || path !== '/v1/lb') return extra?.(method, path) ?? null;
+    if (lb === null) return { status: 404, body: `${JSON.stringify({ error: 'the load balancer is off: the config names no marathon or marathonFile' })}\n` };
+    return { status: 200, body: `${JSON.stringify(lb.pipeline.status(), null, 2)}\n` };
+  };
+
   let http: HttpApi | null = null;
   let httpPort: number | null = null;
   if (config.httpon) {
-    http = new HttpApi(view, logger, extra);
+    http = new HttpApi(view, logger, lbRoute);
     try {
       httpPort = await http.start(config.httpport, config.HTTPListener);
     } catch (error) {
-      await dns?.server.close();
+      await Promise.all([dns?.server.close(), lb?.close()]);
       throw error;
     }
     logger.info({ address: config.HTTPListener, port: httpPort }, 'HTTP API listening');
   }
 
-  const poller = new MesosPoller({
-    source: stateSource(config, options.baseDir, masters),
-    store,
-    refreshMs: config.refreshSeconds * 1000,
-    logger,
-    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
-  });
-  poller.start();
+  let poller: MesosPoller | null = null;
+  if (halves.dns) {
+    poller = new MesosPoller({
+      source: stateSource(config, options.baseDir, masters),
+      store,
+      refreshMs: config.refreshSeconds * 1000,
+      logger,
+      ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+    });
+    poller.start();
+  }
+  const marathon = halves.lb ? startMarathonPoller(config, options.baseDir, store, logger, options.resolveHost) : null;
 
   return {
     dnsPort: dns?.port ?? null,
     httpPort,
     store,
+    lb,
     refresh: async (reason) => {
-      await poller.pollNow(reason);
+      await Promise.all([poller?.pollNow(reason), marathon?.refresh(reason)]);
+      await lb?.pipeline.idle();
     },
     close: async () => {
-      await poller.stop();
+      await Promise.all([poller?.stop(), marathon?.stop()]);
+      await lb?.close();
       await Promise.all([dns?.server.close(), http?.close(), dns?.forwarder?.close()]);
     },
   };

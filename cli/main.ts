@@ -136,7 +136,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
     logger.info({ signal: 'SIGHUP' }, 'refreshing now');
-    void gateway.refresh('SIGHUP');
+    // Templates first, so the refresh that follows renders with the files as they are now.
+    void (gateway.lb?.reloadTemplates('SIGHUP') ?? Promise.resolve()).then(() => gateway.refresh('SIGHUP'));
   });
 }
 

@@ -1,0 +1,104 @@
+// Wires the load-balancer half from the validated config: view options, templates (watched), the pipeline, and the
+// store's Marathon half feeding it. I/O: reads and watches the templates folder, writes the HAProxy config.
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { Logger } from 'pino';
+import { loadTemplateSet } from '../lb/template-files.js';
+import type { TemplateSet } from '../lb/templates.js';
+import { LbPipeline, type ApplyOutcome } from '../lb/pipeline.js';
+import type { ViewOptions } from '../lb/view-model.js';
+import type { MarathonState, Snapshot } from '../state-poller/model.js';
+import type { SnapshotStore } from '../state-poller/store.js';
+import type { Config } from './config.js';
+
+export function resolvePath(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+/** The view options of a validated config; `configFile` is already resolved against the config file's folder. */
+export function viewOptions(config: Config, configFile: string): ViewOptions {
+  const lb = config.lb;
+  return {
+    groups: lb.groups,
+    healthCheck: lb.healthCheck,
+    strictMode: lb.strictMode,
+    frameworkName: lb.frameworkName,
+    minServPortIpPerTask: lb.minServPortIpPerTask,
+    maxServPortIpPerTask: lb.maxServPortIpPerTask,
+    haproxyMap: lb.haproxyMap,
+    haproxyDir: dirname(configFile),
+    bindHttpHttps: lb.bindHttpHttps,
+    groupHttpsByVhost: lb.groupHttpsByVhost,
+    bindAddress: lb.bindAddress,
+    httpPort: lb.httpPort,
+    httpsPort: lb.httpsPort,
+    appIdPort: lb.appIdPort,
+    statsPort: lb.statsPort,
+    sslCerts: lb.sslCerts,
+    statsSocket: lb.statsSocket,
+    serverStateFile: join(dirname(configFile), 'haproxy.state'),
+    globalDefaultOptions: lb.globalDefaultOptions,
+  };
+}
+
+export interface LbRuntime {
+  readonly pipeline: LbPipeline;
+  /** Re-reads the templates folder and regenerates (SIGHUP). */
+  reloadTemplates(reason: string): Promise<ApplyOutcome>;
+  close(): Promise<void>;
+}
+
+/** Loads templates, logging each bad override; the previous good set (or the defaults) stays in use. */
+async function templatesFor(dir: string | null, previous: TemplateSet | null, logger: Logger): Promise<TemplateSet> {
+  const { set, problems, overridden } = await loadTemplateSet(dir, previous);
+  for (const p of problems) logger.error({ code: 'SWY_LB_TEMPLATE_INVALID', file: p.file }, p.reason);
+  if (overridden.length > 0) logger.info({ templatesDir: dir, overridden }, 'templates loaded');
+  return set;
+}
+
+export async function startLbRuntime(config: Config, baseDir: string, store: SnapshotStore, logger: Logger): Promise<LbRuntime> {
+  const configFile = resolvePath(baseDir, config.lb.configFile);
+  const templatesDir = config.lb.templatesDir === null ? null : resolvePath(baseDir, config.lb.templatesDir);
+  let templates = await templatesFor(templatesDir, null, logger);
+  const pipeline = new LbPipeline(
+    {
+      view: viewOptions(config, configFile),
+      configFile,
+      haproxyBinary: config.lb.haproxy.binary,
+      skipValidation: config.lb.skipValidation,
+      reloadCommand: config.lb.reloadCommand,
+      reloadTimeoutMs: config.lb.reloadTimeoutSeconds * 1000,
+      logger,
+    },
+    templates,
+  );
+
+  const reloadTemplates = async (reason: string): Promise<ApplyOutcome> => {
+    templates = await templatesFor(templatesDir, templates, logger);
+    return pipeline.setTemplates(templates, reason);
+  };
+
+  let watcher: FSWatcher | null = null;
+  if (templatesDir !== null) {
+    watcher = watch(templatesDir, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 150, pollInterval: 50 } });
+    watcher.on('all', (_event, path) => void reloadTemplates(`template ${path} changed`));
+  }
+
+  // Only a new Marathon half matters here; a Mesos-only update hands over the same object and is skipped.
+  let last: MarathonState | null = null;
+  const unsubscribe = store.subscribe((snapshot: Snapshot) => {
+    if (snapshot.marathon === null || snapshot.marathon === last) return;
+    last = snapshot.marathon;
+    void pipeline.update(snapshot.marathon, `Marathon state ${snapshot.generation}`);
+  });
+
+  return {
+    pipeline,
+    reloadTemplates,
+    close: async () => {
+      unsubscribe();
+      await watcher?.close();
+      await pipeline.idle();
+    },
+  };
+}
