@@ -1,5 +1,5 @@
-// Reads the /master/state JSON document from a file and watches it (chokidar): offline and demo mode.
-// I/O: file system.
+// Reads a JSON document (a Mesos /master/state, or a Marathon /v2/apps answer) from a file and watches it
+// (chokidar): offline and demo mode. I/O: file system.
 import { readFile } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'chokidar';
 import { SwitchyardError } from './errors.js';

@@ -1,6 +1,6 @@
 // Fetches GET /v2/apps?embed=apps.tasks from Marathon, trying the configured URLs in order (undici).
 // I/O: network. The first URL that answers is asked first next time, as marathon-lb does.
-import type { Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { firstThatAnswers, getJson, preferFirst } from './http-json.js';
 
 export interface MarathonSourceOptions {
@@ -9,13 +9,19 @@ export interface MarathonSourceOptions {
   readonly timeoutMs: number;
   /** "user:secret" for HTTP basic auth, or null. */
   readonly basicAuth: string | null;
+  /** Defaults to a private undici Agent that close() destroys, so no keep-alive socket outlives the poller. */
   readonly dispatcher?: Dispatcher;
 }
 
 export class MarathonSource {
   private preferred: string | null = null;
+  private readonly ownAgent: Agent | null;
+  private readonly dispatcher: Dispatcher;
 
-  constructor(private readonly options: MarathonSourceOptions) {}
+  constructor(private readonly options: MarathonSourceOptions) {
+    this.ownAgent = options.dispatcher ? null : new Agent();
+    this.dispatcher = options.dispatcher ?? (this.ownAgent as Agent);
+  }
 
   async fetch(): Promise<{ readonly doc: unknown; readonly from: string }> {
     const bases = this.options.urls.map((url) => url.replace(/\/+$/, ''));
@@ -23,10 +29,15 @@ export class MarathonSource {
       getJson(`${base}/v2/apps?embed=apps.tasks`, {
         timeoutMs: this.options.timeoutMs,
         basicAuth: this.options.basicAuth,
-        ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
+        dispatcher: this.dispatcher,
       }),
     );
     this.preferred = from;
     return { doc: value, from };
+  }
+
+  /** Closes the private agent's sockets; a fetch after this fails with SWY_UPSTREAM_UNAVAILABLE. */
+  async close(): Promise<void> {
+    if (this.ownAgent !== null && !this.ownAgent.destroyed) await this.ownAgent.destroy();
   }
 }
