@@ -1,0 +1,215 @@
+// Keeps the Marathon half of the Snapshot current: a first fetch, then fetches asked for by /v2/events (coalesced),
+// by every (re)connection of that stream, by a periodic resync and by a watched file. I/O shell: network, timers, DNS.
+import type { Logger } from 'pino';
+import { Coalescer } from './coalescer.js';
+import { DiagnosticLog } from './diagnostic-log.js';
+import { asSwitchyardError, SwitchyardError } from './errors.js';
+import { MarathonEventStream, type MarathonEventStreamOptions } from './marathon-events.js';
+import { hostTable, marathonHostnames, normalizeMarathon } from './marathon-normalize.js';
+import type { MarathonState } from './model.js';
+import { systemResolveHost, type PollResult, type ResolveHost, type StateSource } from './poller.js';
+import { SingleFlight } from './single-flight.js';
+import type { SnapshotStore } from './store.js';
+
+/** Everything MarathonEventStream takes except the callbacks and logger, which the poller supplies. */
+export type MarathonEventsOptions = Omit<MarathonEventStreamOptions, 'onEvent' | 'onConnected' | 'logger'>;
+
+export interface MarathonPollerOptions {
+  /** A MarathonSource (GET /v2/apps?embed=apps.tasks) or a FileSource holding the same document. */
+  readonly source: StateSource;
+  readonly store: SnapshotStore;
+  readonly logger: Logger;
+  /** Defaults to systemResolveHost (IPv4 first). */
+  readonly resolveHost?: ResolveHost;
+  readonly now?: () => number;
+  /** Follow /v2/events as a trigger (marathon-lb's --sse); null or absent: resync timer and file watch only. */
+  readonly events?: MarathonEventsOptions | null;
+  /** A full fetch this long after the last one, events or not (marathon-lb: 300 s). Default 300 000. */
+  readonly resyncMs?: number;
+  /** Coalesced fetches start at least this far apart. */
+  readonly minIntervalMs: number;
+  /** A trigger is served within this long (unless a fetch is already running). */
+  readonly maxDelayMs: number;
+  /** Wait for triggers to be quiet this long (bounded by maxDelayMs) before fetching. Default 0. */
+  readonly settleMs?: number;
+}
+
+export interface MarathonPollerCounters {
+  /** Fetches started. */
+  readonly fetches: number;
+  /** Fetches that failed (the last good state stayed). */
+  readonly failures: number;
+  /** Subscribed events received from /v2/events. */
+  readonly events: number;
+  /** Coalescer runs: each served one or more events or file changes. */
+  readonly coalescedRuns: number;
+  /** Resyncs asked for by a stream (re)connection or the periodic timer. */
+  readonly resyncs: number;
+  /** Event-stream connections that answered 200. */
+  readonly streamConnections: number;
+}
+
+const stopped = (): PollResult => ({ ok: false, error: new SwitchyardError('SWY_UPSTREAM_UNAVAILABLE', 'the Marathon poller is stopped') });
+
+export class MarathonPoller {
+  private phase: 'new' | 'started' | 'stopped' = 'new';
+  private timer: NodeJS.Timeout | null = null;
+  private stream: MarathonEventStream | null = null;
+  /** Events per type since the coalescer last started a run, for the debug log of the fetch that serves them. */
+  private pendingEvents = new Map<string, number>();
+  private readonly count = { fetches: 0, failures: 0, events: 0, resyncs: 0 };
+  private readonly flight: SingleFlight<PollResult>;
+  private readonly coalescer: Coalescer;
+  private readonly diagnostics: DiagnosticLog;
+  private readonly resyncMs: number;
+
+  constructor(private readonly options: MarathonPollerOptions) {
+    this.resyncMs = options.resyncMs ?? 300_000;
+    if (!(this.resyncMs > 0) || !Number.isFinite(this.resyncMs)) throw new RangeError(`resyncMs must be a positive number, got ${this.resyncMs}`);
+    this.diagnostics = new DiagnosticLog(options.logger);
+    // After every fetch, good or bad: an idle cluster is still resynced, and a failed fetch is retried at the latest then.
+    this.flight = new SingleFlight({ run: (reason) => this.fetchOnce(reason), onIdle: () => this.armResync() });
+    this.coalescer = new Coalescer({
+      minIntervalMs: options.minIntervalMs,
+      maxDelayMs: options.maxDelayMs,
+      // Not options.now: that is the wall clock for the store, the coalescer keeps its own time.
+      ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
+      run: async (reasons) => {
+        await this.refresh(this.describe(reasons));
+      },
+      onError: (error) => options.logger.error({ err: String(error) }, 'coalesced marathon refresh failed'),
+    });
+  }
+
+  get counters(): MarathonPollerCounters {
+    return {
+      ...this.count,
+      coalescedRuns: this.coalescer.runs,
+      streamConnections: this.stream?.counters.connections ?? 0,
+    };
+  }
+
+  /** Fetches now, follows the event stream (when configured) and the source's changes. A stopped poller stays stopped. */
+  start(): void {
+    if (this.phase === 'stopped') throw new Error('MarathonPoller was stopped; create a new one');
+    if (this.phase === 'started') return;
+    this.phase = 'started';
+    const { events, logger, source } = this.options;
+    source.watch?.(() => this.coalescer.trigger('source changed'));
+    void this.refresh('start');
+    if (events !== null && events !== undefined) {
+      this.stream = new MarathonEventStream({
+        ...events,
+        logger,
+        onEvent: (eventType) => this.onEvent(eventType),
+        // Events may have been missed while disconnected (or before the first connection): fetch everything again.
+        onConnected: (base) => void this.resync(`event stream connected to ${base}`),
+      });
+      this.stream.start();
+    }
+  }
+
+  /** Stops the stream, pending coalesced runs, the resync timer and the source's watcher; waits for a fetch in progress. */
+  async stop(): Promise<void> {
+    if (this.phase === 'stopped') return;
+    this.phase = 'stopped';
+    this.clearTimer();
+    await this.stream?.stop();
+    await this.coalescer.stop();
+    await this.flight.idle();
+    this.clearTimer();
+    await this.options.source.close?.();
+  }
+
+  /**
+   * Fetches now, or once right after the fetch in progress (shared by everyone who asks meanwhile); settles when a
+   * fetch that started after the call is done. Never rejects: a failure is in the result and in the store.
+   */
+  refresh(reason: string): Promise<PollResult> {
+    return this.flight.request(reason);
+  }
+
+  private resync(reason: string): Promise<PollResult> {
+    this.count.resyncs += 1;
+    return this.refresh(reason);
+  }
+
+  private onEvent(eventType: string): void {
+    this.count.events += 1;
+    this.pendingEvents.set(eventType, (this.pendingEvents.get(eventType) ?? 0) + 1);
+    this.coalescer.trigger(eventType);
+  }
+
+  /** The reasons of a coalesced run with event counts, e.g. "status_update_event x50, source changed". */
+  private describe(reasons: readonly string[]): string {
+    const counts = this.pendingEvents;
+    this.pendingEvents = new Map();
+    return reasons.map((reason) => (counts.has(reason) ? `${reason} x${counts.get(reason) ?? 0}` : reason)).join(', ');
+  }
+
+  private armResync(): void {
+    if (this.phase !== 'started') return;
+    this.clearTimer();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.resync('periodic resync');
+    }, this.resyncMs);
+    // The servers keep the process alive; a pending resync alone should not.
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private async fetchOnce(reason: string): Promise<PollResult> {
+    // A follow-up queued before stop() must not fetch, nor record a failure, once the poller is stopping.
+    if (this.phase === 'stopped') return stopped();
+    const { store, logger, source } = this.options;
+    const now = this.options.now ?? Date.now;
+    const started = now();
+    this.count.fetches += 1;
+    try {
+      const fetched = await source.fetch();
+      const normalized = normalizeMarathon(fetched.doc);
+      if (!normalized.ok) {
+        throw new SwitchyardError('SWY_UPSTREAM_MALFORMED', `apps from ${fetched.from} have the wrong shape: ${normalized.message}`);
+      }
+      const state: MarathonState = { ...normalized.state, hosts: await this.resolveHosts(marathonHostnames(normalized.state)) };
+      const snapshot = store.acceptMarathon(state, normalized.diagnostics, now());
+      this.diagnostics.report(normalized.diagnostics);
+      logger.debug(
+        { generation: snapshot.generation, from: fetched.from, reason, ms: now() - started, apps: state.apps.length, hosts: Object.keys(state.hosts).length },
+        'marathon apps loaded',
+      );
+      return { ok: true, generation: snapshot.generation };
+    } catch (error) {
+      this.count.failures += 1;
+      const failure = asSwitchyardError(error, 'SWY_UPSTREAM_MALFORMED', 'marathon fetch failed');
+      store.reject(failure, now(), 'marathon');
+      const loaded = store.snapshot.marathon !== null;
+      logger.error(
+        { code: failure.code, err: failure.message, cause: failure.cause instanceof Error ? failure.cause.message : undefined, reason },
+        loaded ? 'marathon fetch failed; still serving the last good apps' : 'marathon fetch failed; no apps loaded yet',
+      );
+      return { ok: false, error: failure };
+    }
+  }
+
+  /** Each distinct host once, all at the same time; a lookup that throws counts as no address, not a failed fetch. */
+  private async resolveHosts(names: readonly string[]): Promise<MarathonState['hosts']> {
+    const resolve = this.options.resolveHost ?? systemResolveHost;
+    const entries = await Promise.all(
+      names.map(async (name): Promise<readonly [string, readonly string[]]> => {
+        try {
+          return [name, [...(await resolve(name))]];
+        } catch (error) {
+          this.options.logger.warn({ host: name, err: error instanceof Error ? error.message : String(error) }, 'marathon task host did not resolve; its tasks get no address');
+          return [name, []];
+        }
+      }),
+    );
+    return hostTable(entries);
+  }
+}
