@@ -190,8 +190,8 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
   }
   const lbRoute: ExtraRoute = (method, path) => {
     if (method !== 'GET' || path !== '/v1/lb') return extra?.(method, path) ?? null;
-    if (lb === null) return { status: 404, body: `${JSON.stringify({ error: 'the load balancer is off: the config names no marathon or marathonFile' })}\n` };
-    return { status: 200, body: `${JSON.stringify(lb.pipeline.status(), null, 2)}\n` };
+    if (lb === null) return { status: 404, body: { error: 'the load balancer is off: the config names no marathon or marathonFile' } };
+    return { status: 200, body: lb.pipeline.status() };
   };
 
   let http: HttpApi | null = null;

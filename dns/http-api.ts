@@ -136,7 +136,8 @@ export class HttpApi {
     const path = new URL(req.url ?? '/', 'http://switchyard').pathname;
     let result: HttpAnswer | null;
     try {
-      result = routeV1(this.getView(), method, path) ?? this.extra(method, path);
+      // Extra routes first: they add resources under /v1 (the load balancer's) as well as outside it.
+      result = this.extra(method, path) ?? routeV1(this.getView(), method, path);
     } catch (error) {
       this.logger.error({ err: error, path }, 'HTTP API request failed');
       result = { status: 500, body: { error: 'internal error' } };
