@@ -13,7 +13,8 @@ import { runReloadCommand } from './reload-command.js';
 import { renderConfig, type RenderedConfig } from './render.js';
 import type { TemplateSet } from './templates.js';
 import type { HealthCache } from './tasks.js';
-import { buildView, type ViewOptions } from './view-model.js';
+import { buildView, serviceFingerprint, type ViewOptions } from './view-model.js';
+import { culpritsOf } from './culprits.js';
 import type { HaproxyView } from './view-types.js';
 import { writeConfigFile } from './writer.js';
 
@@ -64,6 +65,11 @@ function hiddenTemp(path: string, tag: string): string {
   return join(dirname(path), `.${basename(path)}.${tag}-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
 
+type InstallVerdict = { ok: true } | { ok: false; code: string; message: string; output: string; checked: string };
+
+/** How many times one run may leave out the apps HAProxy blamed and try again. */
+const MAX_EXCLUSION_PASSES = 5;
+
 export class LbPipeline {
   private state: MarathonState | null = null;
   private healthCache: HealthCache = new Map();
@@ -76,6 +82,7 @@ export class LbPipeline {
   private lastError: PipelineStatus['lastError'] = null;
   private lastChange: PipelineStatus['lastChange'] = null;
   private diagnostics: readonly Diagnostic[] = [];
+  private excluded: ReadonlyMap<string, { fingerprint: string; reason: string }> = new Map();
 
   constructor(
     private readonly options: PipelineOptions,
@@ -142,27 +149,42 @@ export class LbPipeline {
     if (state === null) return { kind: 'waiting' };
     this.counters.runs += 1;
     const { logger, configFile } = this.options;
-    const view = buildView(state, this.options.view, this.healthCache);
-    this.healthCache = view.healthCache;
-    this.diagnostics = view.diagnostics;
-    this.diagnosticLog.report(view.diagnostics);
-    const rendered = renderConfig(view, this.templates);
     const maps = mapPaths(configFile);
     const mapMode = this.options.view.haproxyMap;
-    try {
-      const same =
-        (await readText(configFile)) === rendered.config &&
-        (!mapMode || ((await readText(maps.domain)) === rendered.domainMap && (await readText(maps.app)) === rendered.appMap));
-      if (same) {
-        this.lastView = view;
-        logger.debug({ reasons }, 'load balancer config unchanged');
-        return { kind: 'unchanged' };
+    const exclude = new Map(this.excluded);
+    const cache = this.healthCache;
+    let view: HaproxyView;
+    // Each pass that HAProxy rejects because of particular apps leaves those apps out and tries again; the number of
+    // passes is bounded by the number of distinct bad apps, not by the number of apps (marathon-lb's clean-up).
+    for (let pass = 0; ; pass++) {
+      view = buildView(state, { ...this.options.view, exclude }, cache);
+      const rendered = renderConfig(view, this.templates);
+      try {
+        const same =
+          (await readText(configFile)) === rendered.config &&
+          (!mapMode || ((await readText(maps.domain)) === rendered.domainMap && (await readText(maps.app)) === rendered.appMap));
+        if (same) {
+          this.settle(view, exclude);
+          this.lastView = view;
+          logger.debug({ reasons }, 'load balancer config unchanged');
+          return { kind: 'unchanged' };
+        }
+        const verdict = await this.install(rendered, maps, mapMode);
+        if (verdict.ok) break;
+        const backends = new Set(view.services.map((s) => s.backend));
+        const culprits = verdict.code === 'SWY_HAPROXY_CONFIG_INVALID' && pass < MAX_EXCLUSION_PASSES ? culpritsOf(verdict.output, verdict.checked, rendered.lineOwners, backends) : null;
+        // A complaint about most apps at once is a shared template's fault, not theirs: nothing is excluded then.
+        if (culprits === null || culprits.size > Math.max(1, Math.floor(view.services.length / 2))) return this.fail(verdict.code, verdict.message, verdict.output);
+        for (const backend of culprits) {
+          const service = view.services.find((s) => s.backend === backend);
+          if (service !== undefined) exclude.set(backend, { fingerprint: serviceFingerprint(service), reason: verdict.message });
+        }
+        logger.warn({ code: verdict.code, backends: [...culprits], err: verdict.message }, 'HAProxy rejected the lines of some apps; generating again without them');
+      } catch (error) {
+        return this.fail('SWY_LB_WRITE_FAILED', `cannot write ${configFile}: ${(error as Error).message}`, '');
       }
-      const installed = await this.install(rendered, maps, mapMode);
-      if (installed !== null) return installed;
-    } catch (error) {
-      return this.fail('SWY_LB_WRITE_FAILED', `cannot write ${configFile}: ${(error as Error).message}`, '');
     }
+    this.settle(view, exclude);
     const change = summarizeChange(this.lastView, view);
     this.lastView = view;
     this.counters.writes += 1;
@@ -179,10 +201,23 @@ export class LbPipeline {
     return { kind: 'written', change, reloaded };
   }
 
-  /** Validates (maps included, under temporary names) and installs; null on success, the failure otherwise. */
-  private async install(rendered: RenderedConfig, maps: { domain: string; app: string }, mapMode: boolean): Promise<ApplyOutcome | null> {
+  /** The generation that now matches the files on disk: its health verdicts, diagnostics and exclusions are kept. */
+  private settle(view: HaproxyView, exclude: ReadonlyMap<string, { fingerprint: string; reason: string }>): void {
+    this.healthCache = view.healthCache;
+    this.diagnostics = view.diagnostics;
+    this.diagnosticLog.report(view.diagnostics);
+    // Only exclusions that still matched something are kept, so a fixed or removed app is tried again.
+    this.excluded = new Map(view.excluded.flatMap((b) => {
+      const entry = exclude.get(b);
+      return entry === undefined ? [] : [[b, entry] as const];
+    }));
+  }
+
+  /** Validates (maps included, under temporary names) and installs; the verdict names the checked file. */
+  private async install(rendered: RenderedConfig, maps: { domain: string; app: string }, mapMode: boolean): Promise<InstallVerdict> {
     const { configFile } = this.options;
     const temps: string[] = [];
+    const checkPath = hiddenTemp(configFile, 'check');
     try {
       const tempDomain = hiddenTemp(maps.domain, 'new');
       const tempApp = hiddenTemp(maps.app, 'new');
@@ -195,18 +230,17 @@ export class LbPipeline {
       if (!this.options.skipValidation) {
         // The candidate names the new maps by their temporary names, so HAProxy checks the files it will load.
         const text = mapMode ? rendered.config.replaceAll(maps.domain, tempDomain).replaceAll(maps.app, tempApp) : rendered.config;
-        const checkPath = hiddenTemp(configFile, 'check');
         temps.push(checkPath);
         await writeFile(checkPath, text);
         const verdict = await checkConfig(checkPath, { binary: this.options.haproxyBinary });
-        if (!verdict.ok) return this.fail(verdict.code, verdict.message, verdict.output);
+        if (!verdict.ok) return { ...verdict, checked: checkPath };
       }
       if (mapMode) {
         await rename(tempDomain, maps.domain);
         await rename(tempApp, maps.app);
       }
       await writeConfigFile(configFile, rendered.config, async () => ({ ok: true }));
-      return null;
+      return { ok: true };
     } finally {
       await Promise.all(temps.map((t) => rm(t, { force: true })));
     }

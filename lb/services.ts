@@ -1,5 +1,6 @@
 // Marathon apps → load-balanced services (one per app service port) with their servers: marathon-lb's get_apps
 // (reference §2.1, §2.6–2.8). Pure: host addresses and the health cache come in, diagnostics and a new cache go out.
+import { isIP } from 'node:net';
 import type { Diagnostic, MarathonApp, MarathonHealthCheck } from '../state-poller/model.js';
 import { readLabels, type AppLabelValues, type PortLabelValues } from './label-reader.js';
 import { ServicePortAssigner } from './port-assigner.js';
@@ -26,6 +27,8 @@ export interface Service {
   readonly labels: PortLabelValues;
   /** Per-port template overrides (HAPROXY_{n}_<TEMPLATE>), compiled and checked. */
   readonly overrides: ReadonlyMap<string, RenderTemplate>;
+  /** The override texts, as given: part of the service's fingerprint. */
+  readonly overrideSources: readonly (readonly [string, string])[];
   readonly healthCheck: MarathonHealthCheck | null;
   /** http, tcp, or null when the VHOST decides (marathon-lb settles it while generating). */
   readonly mode: 'http' | 'tcp' | null;
@@ -109,6 +112,7 @@ export function buildServices(
       const portLabels = read.ports[index];
       const values = portLabels?.values ?? {};
       const overrides = new Map<string, RenderTemplate>();
+      const overrideSources: [string, string][] = [];
       let bad = false;
       for (const [name, text] of Object.entries(portLabels?.templates ?? {})) {
         if (TEMPLATES.get(name)?.scope !== 'port') {
@@ -116,7 +120,10 @@ export function buildServices(
           continue;
         }
         const compiled = compileTemplate(name, text, 'marathon-lb');
-        if (compiled.ok) overrides.set(name, compiled.render);
+        if (compiled.ok) {
+          overrides.set(name, compiled.render);
+          overrideSources.push([name, text]);
+        }
         else {
           bad = true;
           diagnose('SWY_LB_TEMPLATE_INVALID', app.id, `HAPROXY_${index}_${name}: ${compiled.reason}; service port index ${index} is left out`);
@@ -139,6 +146,7 @@ export function buildServices(
           appLabels: read.app,
           labels: values,
           overrides,
+          overrideSources,
           healthCheck,
           mode: portMode,
         },
@@ -155,6 +163,11 @@ export function buildServices(
       const ip = taskAddress(task, mode, hostMap);
       if (ip === null) {
         if (mode !== 'container') diagnose('SWY_UPSTREAM_UNRESOLVED_HOST', app.id, `task ${task.id}: host ${JSON.stringify(task.host)} has no IPv4 address; the task gets no traffic`);
+        continue;
+      }
+      // Marathon's data is untrusted: only an IP literal may become a server address in HAProxy's config.
+      if (isIP(ip) === 0) {
+        diagnose('SWY_UPSTREAM_INVALID_TASK', app.id, `task ${task.id}: address ${JSON.stringify(ip)} is not an IP address; the task gets no traffic`);
         continue;
       }
       const taskPortList = taskPorts(app, task, mode);

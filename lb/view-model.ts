@@ -30,6 +30,11 @@ export interface ViewOptions {
   readonly statsSocket: string;
   readonly serverStateFile: string;
   readonly globalDefaultOptions: readonly string[];
+  /**
+   * Services that HAProxy rejected before, by backend: left out again while their fingerprint is unchanged, so a
+   * persistent bad app costs no extra `haproxy -c` pass on every change (lb/pipeline.ts keeps this).
+   */
+  readonly exclude?: ReadonlyMap<string, { readonly fingerprint: string; readonly reason: string }>;
 }
 
 export interface ViewInput {
@@ -120,6 +125,12 @@ function serverFragments(service: Service, mode: 'http' | 'tcp', siblings: reado
   return out;
 }
 
+/** Everything a service renders from, as data: equal fingerprints render the same lines. */
+export function serviceFingerprint(view: ServiceView): string {
+  const { backend, mode, bindAddr, userlist, frontend, backendSection, http, https, appId } = view;
+  return JSON.stringify({ backend, mode, bindAddr, userlist, frontend, backendSection, http, https, appId, overrides: [...view.service.overrideSources] });
+}
+
 export function buildView(input: ViewInput, options: ViewOptions, cache: HealthCache): HaproxyView {
   const built = buildServices(input.apps, input.hosts, options, cache);
   const diagnostics: Diagnostic[] = [...built.diagnostics];
@@ -130,6 +141,7 @@ export function buildView(input: ViewInput, options: ViewOptions, cache: HealthC
   for (const s of sorted) siblingsOf.set(s.appId, [...(siblingsOf.get(s.appId) ?? []), s]);
 
   const views: ServiceView[] = [];
+  const excludedBackends: string[] = [];
   const appIdsRouted = new Set<string>();
   const grouped = new Map<string, { rules: GroupedVhost['rules'][number][]; certs: Set<string>; bindOptions: Set<string> }>();
   const claimed: { address: string; port: number; who: string }[] = [];
@@ -221,7 +233,7 @@ export function buildView(input: ViewInput, options: ViewOptions, cache: HealthC
     if (sticky) section.push(f('BACKEND_STICKY_OPTIONS', {}));
     section.push(...serverFragments(service, mode, siblingsOf.get(service.appId) ?? [], sticky));
 
-    const view: ServiceView = {
+    const candidate: ServiceView = {
       backend,
       service,
       mode,
@@ -233,6 +245,13 @@ export function buildView(input: ViewInput, options: ViewOptions, cache: HealthC
       https: { weight: rules?.weight ?? 0, fragments: rules?.https ?? [] },
       appId: appIdRules,
     };
+    const excluded = options.exclude?.get(backend);
+    if (excluded !== undefined && excluded.fingerprint === serviceFingerprint(candidate)) {
+      diagnostics.push({ code: 'SWY_HAPROXY_CONFIG_INVALID', source: 'lb', subject: service.appId, message: `${subject}: HAProxy rejected its lines (${excluded.reason}); this port is left out until it changes` });
+      excludedBackends.push(backend);
+      continue;
+    }
+    const view = candidate;
     views.push(view);
     if (options.groupHttpsByVhost && rules !== null) {
       for (const [host, entry] of rules.grouped) {
@@ -275,6 +294,7 @@ export function buildView(input: ViewInput, options: ViewOptions, cache: HealthC
     domainMap: maps.domainMap,
     appMap,
     diagnostics,
+    excluded: excludedBackends,
     healthCache: built.healthCache,
   };
 }

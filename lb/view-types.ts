@@ -61,5 +61,7 @@ export interface HaproxyView {
   readonly appMap: readonly (readonly [string, string])[];
   /** Apps, ports and labels left out, and why. */
   readonly diagnostics: readonly Diagnostic[];
+  /** Backends left out because HAProxy rejected them before (ViewOptions.exclude) and they have not changed since. */
+  readonly excluded: readonly string[];
   readonly healthCache: HealthCache;
 }

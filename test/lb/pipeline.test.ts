@@ -75,6 +75,31 @@ describe('LbPipeline', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
+  it('leaves out just the app whose lines HAProxy rejects, without a haproxy -c pass per app, and retries it once it changes', async () => {
+    const calls = join(dir, 'haproxy-calls');
+    const wrapper = join(dir, 'haproxy-wrapper.sh');
+    writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> ${calls}\nexec haproxy "$@"\n`, { mode: 0o755 });
+    const p = await pipeline({ haproxyBinary: wrapper });
+    // The label is a well-formed path, so only HAProxy can tell that the certificate does not exist.
+    const withCert = (path: string | null) =>
+      combined.map((a) => (a.id === '/pywebserver' ? { ...a, labels: path === null ? { ...a.labels } : { ...a.labels, HAPROXY_0_SSL_CERT: path } } : a));
+    const missing = join(dir, 'no-such-cert.pem');
+    expect((await p.update(state(withCert(missing)), 'bad cert')).kind).toBe('written');
+    const text = readFileSync(configFile, 'utf8');
+    expect(text).not.toContain('pywebserver_10101');
+    expect(text).toContain('backend web_frontend_10010');
+    expect(p.status().diagnostics).toContainEqual(expect.objectContaining({ code: 'SWY_HAPROXY_CONFIG_INVALID', subject: '/pywebserver', message: expect.stringMatching(/no-such-cert\.pem/) }));
+    const checks = () => readFileSync(calls, 'utf8').trim().split('\n').length;
+    expect(checks()).toBe(2); // the rejected candidate, then the one without the app
+    // Another change elsewhere: the bad app stays out without another failed pass.
+    expect((await p.update(state(withCert(missing).map((a) => (a.id === '/web/frontend' ? { ...a, tasks: a.tasks.slice(1) } : a))), 'scale')).kind).toBe('written');
+    expect(checks()).toBe(3);
+    // Fixed: the app is back.
+    expect((await p.update(state(withCert(null)), 'fixed')).kind).toBe('written');
+    expect(readFileSync(configFile, 'utf8')).toContain('backend pywebserver_10101');
+    expect(p.status().diagnostics).toEqual([]);
+  });
+
   it('writes and validates the map files with lb.haproxyMap', async () => {
     const p = await pipeline({ view: { ...options.view, haproxyMap: true } });
     expect((await p.update(state(combined), 'first')).kind).toBe('written');
