@@ -2,24 +2,15 @@
 // table of the load-balancer keys. Pure, apart from reading README.md. The Marathon keys are in config-marathon.test.ts.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configHalves, parseConfig, type LbConfig } from '../../cli/config.js';
+import { configHalves, parseConfig, type LbConfig } from '../../cli/config.js';
 import { lbHaproxyShape, lbShape, marathonCredentialsShape, marathonShape } from '../../cli/config-schema-lb.js';
 import { configShape } from '../../cli/config-schema.js';
+import { pathsOf, problemsOf } from '../helpers/config-problems.js';
 
 const MARATHON = { marathon: ['http://marathon.mesos:8080'] };
 const MASTER = { masters: ['127.0.0.1:5050'] };
 
-function problemsOf(raw: unknown): { path: string; message: string }[] {
-  try {
-    parseConfig(raw, 'test.json');
-    return [];
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-}
 
-const pathsOf = (raw: unknown): string[] => problemsOf(raw).map((p) => p.path);
 const lbOf = (lb: Record<string, unknown>): LbConfig => parseConfig({ ...MARATHON, lb }, 'test.json').config.lb;
 
 const LB_DEFAULTS = {

@@ -1,22 +1,13 @@
 // Tests for the Marathon keys of the configuration (marathon, marathonFile, marathonCredentials,
 // marathonTimeoutSeconds) and which halves a config serves (cli/config-schema-lb.ts, cli/config-validate-lb.ts). Pure.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configHalves, parseConfig, redactConfig } from '../../cli/config.js';
+import { configHalves, parseConfig, redactConfig } from '../../cli/config.js';
+import { pathsOf, problemsOf } from '../helpers/config-problems.js';
 
 const MARATHON = { marathon: ['http://marathon.mesos:8080'] };
 const MASTER = { masters: ['127.0.0.1:5050'] };
 
-function problemsOf(raw: unknown): { path: string; message: string }[] {
-  try {
-    parseConfig(raw, 'test.json');
-    return [];
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-}
 
-const pathsOf = (raw: unknown): string[] => problemsOf(raw).map((p) => p.path);
 
 describe('defaults', () => {
   it('gives the Marathon keys their defaults', () => {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, parseConfig, redactConfig, type Config } from '../../cli/config.js';
 import { SwitchyardError } from '../../state-poller/errors.js';
+import { pathsOf, problemsOf } from '../helpers/config-problems.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/mesos-dns/', import.meta.url));
 const sample = join(fixtures, 'upstream', 'config.json.sample');
@@ -15,21 +16,6 @@ const generatedDir = join(fixtures, 'generated');
 const generated = readdirSync(generatedDir).filter((name) => statSync(join(generatedDir, name)).isDirectory());
 
 const MASTER = { masters: ['127.0.0.1:5050'] };
-
-/** The problems parseConfig reports for `raw`, or [] when it is valid. */
-function problemsOf(raw: unknown): { path: string; message: string }[] {
-  try {
-    parseConfig(raw, 'test.json');
-    return [];
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-}
-
-function pathsOf(raw: unknown): string[] {
-  return problemsOf(raw).map((p) => p.path);
-}
 
 let tmp: string;
 beforeAll(async () => {
