@@ -22,6 +22,8 @@ export interface MapState {
   readonly haproxyDir: string;
   readonly emitted: Set<string>;
   readonly domainMap: [string, string][];
+  /** `host\u0000backend` of every domainMap entry, so the duplicate check stays linear. */
+  readonly domainKeys: Set<string>;
 }
 
 export interface GroupedEntry {
@@ -61,7 +63,10 @@ export function vhostRules(input: VhostInput, maps: MapState): VhostRules {
     group(host).rules.push({ weight, fragment: f });
   };
   const mapDomain = (host: string): void => {
-    if (!maps.domainMap.some(([h, b]) => h === host && b === input.backend)) maps.domainMap.push([host, input.backend]);
+    const key = `${host}\u0000${input.backend}`;
+    if (maps.domainKeys.has(key)) return;
+    maps.domainKeys.add(key);
+    maps.domainMap.push([host, input.backend]);
   };
   const mapOnce = (key: string, template: string, list: Fragment[], vars: TemplateVars = {}): Fragment | null => {
     if (maps.emitted.has(key)) return null;

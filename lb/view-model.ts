@@ -134,20 +134,30 @@ export function serviceFingerprint(view: ServiceView): string {
 export function buildView(input: ViewInput, options: ViewOptions, cache: HealthCache): HaproxyView {
   const built = buildServices(input.apps, input.hosts, options, cache);
   const diagnostics: Diagnostic[] = [...built.diagnostics];
-  const maps: MapState = { enabled: options.haproxyMap, haproxyDir: options.haproxyDir, emitted: new Set(), domainMap: [] };
+  const maps: MapState = { enabled: options.haproxyMap, haproxyDir: options.haproxyDir, emitted: new Set(), domainMap: [], domainKeys: new Set() };
   const appMap: [string, string][] = [];
   const sorted = [...built.services].sort(compareServices);
   const siblingsOf = new Map<string, Service[]>();
-  for (const s of sorted) siblingsOf.set(s.appId, [...(siblingsOf.get(s.appId) ?? []), s]);
+  for (const s of sorted) {
+    const list = siblingsOf.get(s.appId);
+    if (list === undefined) siblingsOf.set(s.appId, [s]);
+    else list.push(s);
+  }
 
   const views: ServiceView[] = [];
   const excludedBackends: string[] = [];
   const appIdsRouted = new Set<string>();
   const grouped = new Map<string, { rules: GroupedVhost['rules'][number][]; certs: Set<string>; bindOptions: Set<string> }>();
-  const claimed: { address: string; port: number; who: string }[] = [];
+  // port → who binds it on which address; looked up per port, so thousands of services stay linear.
+  const claimed = new Map<number, { address: string; who: string }[]>();
+  const claim = (port: number, address: string, who: string): void => {
+    const list = claimed.get(port);
+    if (list === undefined) claimed.set(port, [{ address, who }]);
+    else list.push({ address, who });
+  };
   const backendsSeen = new Set<string>();
   const sharedPorts = [options.statsPort, options.appIdPort, ...(options.bindHttpHttps ? [options.httpPort, options.httpsPort] : [])];
-  for (const port of sharedPorts) claimed.push({ address: options.bindAddress, port, who: 'a shared frontend of this load balancer' });
+  for (const port of sharedPorts) claim(port, options.bindAddress, 'a shared frontend of this load balancer');
 
   for (const service of sorted) {
     const portGroups = service.labels.GROUP ?? service.appLabels.GROUP ?? [];
@@ -158,12 +168,12 @@ export function buildView(input: ViewInput, options: ViewOptions, cache: HealthC
     const bindAddr = service.labels.BIND_ADDR ?? '*';
     const subject = `${service.appId} (service port ${service.servicePort})`;
     // HAProxy would accept two frontends on one port (SO_REUSEPORT) and split connections between them at random.
-    const conflict = claimed.find((c) => c.port === service.servicePort && (c.address === '*' || bindAddr === '*' || c.address === bindAddr));
+    const conflict = claimed.get(service.servicePort)?.find((c) => c.address === '*' || bindAddr === '*' || c.address === bindAddr);
     if (conflict !== undefined) {
       diagnostics.push({ code: 'SWY_LB_PORT_CONFLICT', source: 'lb', subject: service.appId, message: `${subject}: port ${service.servicePort} is already bound by ${conflict.who}; this port is left out` });
       continue;
     }
-    claimed.push({ address: bindAddr, port: service.servicePort, who: subject });
+    claim(service.servicePort, bindAddr, subject);
     backendsSeen.add(backend);
 
     const vhosts = service.labels.VHOST ?? [];
@@ -204,7 +214,8 @@ export function buildView(input: ViewInput, options: ViewOptions, cache: HealthC
           maps.emitted.add('map_http_frontend_appid_acl');
           appIdRules.push({ template: 'MAP_HTTP_FRONTEND_APPID_ACL', vars: { haproxy_dir: options.haproxyDir }, perPort: false });
         }
-        if (!appMap.some(([a, b]) => a === service.appId && b === backend)) appMap.push([service.appId, backend]);
+        // appIdsRouted already keeps one entry per app id, as marathon-lb's duplicate check does.
+        appMap.push([service.appId, backend]);
       } else {
         appIdRules.push(f('HTTP_FRONTEND_APPID_ACL', { cleanedUpAppId: cleaned(service.appId), hostname: vhosts.join(','), appId: service.appId, backend }));
       }
