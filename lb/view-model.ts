@@ -1,9 +1,8 @@
 // Every routing decision for one Marathon state: which services this load balancer serves, their frontends, vhost
 // rules, backends and servers (marathon-lb's config(), reference §2.1–2.2, §2.9). Pure and deterministic.
-import { createHash } from 'node:crypto';
 import type { Diagnostic, MarathonApp } from '../state-poller/model.js';
-import { serverId, serverName } from './server-id.js';
-import { buildServices, type Server, type Service } from './services.js';
+import { serverFragments } from './server-lines.js';
+import { buildServices, type Service } from './services.js';
 import type { HealthCache } from './tasks.js';
 import type { TemplateVars } from './templates.js';
 import { cleaned, vhostRules, type MapState, type VhostRules } from './vhost-rules.js';
@@ -59,70 +58,6 @@ export function bindHost(address: string): string {
 function compareServices(a: Service, b: Service): number {
   if (a.appId !== b.appId) return a.appId < b.appId ? -1 : 1;
   return a.servicePort - b.servicePort;
-}
-
-function healthVars(service: Service, checkPort: number | null): TemplateVars {
-  const hc = service.healthCheck;
-  if (hc === null) return {};
-  return {
-    healthCheckPortIndex: hc.portIndex ?? '',
-    healthCheckPort: checkPort ?? '',
-    healthCheckProtocol: hc.protocol,
-    healthCheckPath: hc.path ?? '/',
-    healthCheckTimeoutSeconds: hc.timeoutSeconds,
-    healthCheckIntervalSeconds: hc.intervalSeconds,
-    healthCheckGracePeriodSeconds: hc.gracePeriodSeconds,
-    healthCheckMaxConsecutiveFailures: hc.maxConsecutiveFailures,
-    healthCheckFalls: hc.maxConsecutiveFailures + 1,
-    healthCheckPortOptions: checkPort ? ` port ${checkPort}` : '',
-  };
-}
-
-/**
- * marathon-lb's get_backend_port: with HAPROXY_{n}_BACKEND_HEALTHCHECK_PORT_INDEX, the port of the same-position
- * server of the app's service at that index; otherwise (or out of range) the server's own port.
- */
-function checkPortOf(service: Service, siblings: readonly Service[], position: number): number | null {
-  const index = service.labels.BACKEND_HEALTHCHECK_PORT_INDEX;
-  const own = service.servers[position]?.port ?? null;
-  if (index === undefined || index >= siblings.length) return own;
-  return siblings[index]?.servers[position]?.port ?? null;
-}
-
-function serverFragments(service: Service, mode: 'http' | 'tcp', siblings: readonly Service[], sticky: boolean): Fragment[] {
-  const out: Fragment[] = [];
-  const hc = service.healthCheck;
-  const tcpCheck = hc !== null && (mode === 'tcp' || hc.protocol === 'TCP' || hc.protocol === 'MESOS_TCP');
-  if (hc !== null) {
-    out.push({ template: tcpCheck ? 'BACKEND_TCP_HEALTHCHECK_OPTIONS' : 'BACKEND_HTTP_HEALTHCHECK_OPTIONS', vars: healthVars(service, checkPortOf(service, siblings, 0)), perPort: true });
-  }
-  const used = new Set<number>();
-  service.servers.forEach((server: Server, position) => {
-    const name = serverName(server.host, server.ip, server.port);
-    const id = serverId(name, used);
-    used.add(id);
-    const checkPort = service.labels.BACKEND_HEALTHCHECK_PORT_INDEX !== undefined ? checkPortOf(service, siblings, position) : hc?.port ?? null;
-    const check: Fragment | null =
-      hc === null
-        ? null
-        : { template: tcpCheck ? 'BACKEND_SERVER_TCP_HEALTHCHECK_OPTIONS' : 'BACKEND_SERVER_HTTP_HEALTHCHECK_OPTIONS', vars: healthVars(service, checkPort), perPort: true };
-    const line: Fragment = {
-      template: 'BACKEND_SERVER_OPTIONS',
-      vars: {
-        host: server.host,
-        host_ipv4: server.ip,
-        port: server.port,
-        serverName: name,
-        serverId: id,
-        cookieOptions: sticky ? ` check cookie ${createHash('sha1').update(name).digest('hex').slice(0, 10)}` : '',
-        healthCheckOptions: '',
-        otherOptions: server.draining ? ' disabled' : '',
-      },
-      perPort: true,
-    };
-    out.push(check === null ? line : { ...line, nested: { healthCheckOptions: check } });
-  });
-  return out;
 }
 
 /** Everything a service renders from, as data: equal fingerprints render the same lines. */
