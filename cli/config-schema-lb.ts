@@ -92,8 +92,14 @@ const OPTION = /^[a-z0-9-]+$/;
 
 /** Keys of `lb.haproxy`, matched case-insensitively. */
 export const lbHaproxyShape = {
-  /** The HAProxy executable, used for `haproxy -c`. */
+  /** The HAProxy executable, used for `haproxy -c` (and run by switchyard when `manage` is true). */
   binary: nonEmpty().default('haproxy'),
+  /** Run HAProxy as a child in master-worker mode, reload it hitlessly and restart it if it dies. */
+  manage: bool().default(false),
+  /** `hard-stop-after` in the global section: old workers still draining connections are stopped after this long. */
+  hardStopAfterSeconds: seconds().default(60),
+  /** The master CLI socket of a managed HAProxy (`-S`); null: `haproxy-master.sock` beside lb.configFile. */
+  masterSocket: z.string(must('a socket path or null')).regex(ONE_WORD, must('a socket path without spaces, or null')).nullable().default(null),
 };
 
 /** Keys of `lb`, matched case-insensitively like the top level. Cross-field rules are in config-validate-lb.ts. */
@@ -156,6 +162,8 @@ export const lbShape = {
     .superRefine(uniqueItems((o: string) => o, 'option'))
     .default(() => ['redispatch', 'http-server-close', 'dontlognull']),
   statsSocket: word('a socket path').default('/var/run/haproxy/socket'),
+  /** `maxconn` of the global section (marathon-lb's 50000 needs a file-descriptor limit of about 100k). */
+  maxconn: integer(1, 10_000_000, 'an integer from 1 to 10000000').default(50000),
 
   // Validation and reload (--skip-validation, --command).
   skipValidation: bool().default(false),
@@ -165,8 +173,12 @@ export const lbShape = {
     .nullable()
     .default(null),
   reloadTimeoutSeconds: seconds().default(30),
+  /** Apply changes of servers only (tasks started, stopped, healthy or not) through HAProxy's runtime API, without a reload. */
+  runtimeApi: bool().default(true),
+  /** Reloads start no sooner than this after the previous one; changes meanwhile wait and are coalesced. */
+  minReloadIntervalMs: ms('a whole number of milliseconds >= 0').default(1000),
   haproxy: z
-    .strictObject(lbHaproxyShape, must('an object {"binary": …}'))
+    .strictObject(lbHaproxyShape, must('an object {"binary": …, "manage": …}'))
     .prefault(() => ({})),
 };
 

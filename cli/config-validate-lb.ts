@@ -76,4 +76,9 @@ export function checkLbConfig(lb: Partial<LbFields>, problems: ConfigProblem[]):
       else problems.push({ path: `lb.${key}`, message: `must differ from lb.${earlier} (both are ${value})` });
     }
   }
+
+  // A managed HAProxy is reloaded by switchyard itself; a reload command as well would reload it twice.
+  if (lb.haproxy?.manage === true && lb.reloadCommand !== undefined && lb.reloadCommand !== null) {
+    problems.push({ path: 'lb.reloadCommand', message: 'must be null when lb.haproxy.manage is true (switchyard reloads the HAProxy it runs)' });
+  }
 }

@@ -38,6 +38,8 @@ export function viewOptions(config: Config, configFile: string): ViewOptions {
     statsSocket: lb.statsSocket,
     serverStateFile: join(dirname(configFile), 'haproxy.state'),
     globalDefaultOptions: lb.globalDefaultOptions,
+    maxconn: lb.maxconn,
+    hardStopAfterSeconds: lb.haproxy.hardStopAfterSeconds,
   };
 }
 

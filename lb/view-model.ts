@@ -29,6 +29,9 @@ export interface ViewOptions {
   readonly statsSocket: string;
   readonly serverStateFile: string;
   readonly globalDefaultOptions: readonly string[];
+  readonly maxconn: number;
+  /** `hard-stop-after` of the global section, in seconds: bounds how long old workers drain after a reload. */
+  readonly hardStopAfterSeconds: number;
   /**
    * Services that HAProxy rejected before, by backend: left out again while their fingerprint is unchanged, so a
    * persistent bad app costs no extra `haproxy -c` pass on every change (lb/pipeline.ts keeps this).
@@ -232,6 +235,8 @@ export function buildView(input: ViewInput, options: ViewOptions, cache: HealthC
       statsSocket: options.statsSocket,
       serverStateFile: options.serverStateFile,
       defaultOptions,
+      maxconn: options.maxconn,
+      hardStopAfter: `${options.hardStopAfterSeconds}s`,
     },
     bindHttpHttps: options.bindHttpHttps,
     groupHttpsByVhost: options.groupHttpsByVhost,

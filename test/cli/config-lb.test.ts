@@ -38,10 +38,13 @@ const LB_DEFAULTS = {
   maxServPortIpPerTask: 10100,
   globalDefaultOptions: ['redispatch', 'http-server-close', 'dontlognull'],
   statsSocket: '/var/run/haproxy/socket',
+  maxconn: 50000,
   skipValidation: false,
   reloadCommand: null,
   reloadTimeoutSeconds: 30,
-  haproxy: { binary: 'haproxy' },
+  runtimeApi: true,
+  minReloadIntervalMs: 1000,
+  haproxy: { binary: 'haproxy', manage: false, hardStopAfterSeconds: 60, masterSocket: null },
 };
 
 describe('defaults', () => {
@@ -51,7 +54,7 @@ describe('defaults', () => {
     expect(config.lb).toEqual(LB_DEFAULTS);
     expect(parseConfig(MASTER, 'test.json').config.lb).toEqual(LB_DEFAULTS);
     expect(lbOf({})).toEqual(LB_DEFAULTS);
-    expect(lbOf({ haproxy: {} }).haproxy).toEqual({ binary: 'haproxy' });
+    expect(lbOf({ haproxy: {} }).haproxy).toEqual(LB_DEFAULTS.haproxy);
   });
 
   it('has no two keys that differ only in case, at any level', () => {
@@ -248,7 +251,7 @@ describe('a marathon-lb-style config', () => {
       frameworkName: 'marathon-lb',
       maxBackoffSeconds: 60,
       reloadCommand: ['systemctl', 'reload', 'haproxy'],
-      haproxy: { binary: '/usr/sbin/haproxy' },
+      haproxy: { ...LB_DEFAULTS.haproxy, binary: '/usr/sbin/haproxy' },
     });
     for (const part of [config.lb, config.lb.groups, config.lb.haproxy, config.lb.reloadCommand, config.marathon]) {
       expect(Object.isFrozen(part)).toBe(true);
@@ -256,6 +259,26 @@ describe('a marathon-lb-style config', () => {
     expect(() => {
       (config.lb as { httpPort: number }).httpPort = 1;
     }).toThrow(TypeError);
+  });
+});
+
+describe('managed HAProxy', () => {
+  it('takes the lb.haproxy keys, and refuses a reload command beside a managed HAProxy', () => {
+    expect(lbOf({ haproxy: { manage: true, hardStopAfterSeconds: 5, masterSocket: '/run/m.sock' } }).haproxy).toEqual({
+      binary: 'haproxy',
+      manage: true,
+      hardStopAfterSeconds: 5,
+      masterSocket: '/run/m.sock',
+    });
+    expect(problemsOf({ ...MARATHON, lb: { haproxy: { manage: true }, reloadCommand: ['true'] } })).toEqual([
+      { path: 'lb.reloadCommand', message: 'must be null when lb.haproxy.manage is true (switchyard reloads the HAProxy it runs)' },
+    ]);
+    expect(problemsOf({ ...MARATHON, lb: { haproxy: { hardStopAfterSeconds: 0, masterSocket: 'a b' }, maxconn: 0, minReloadIntervalMs: -1 } }).map((p) => p.path)).toEqual([
+      'lb.maxconn',
+      'lb.minReloadIntervalMs',
+      'lb.haproxy.hardStopAfterSeconds',
+      'lb.haproxy.masterSocket',
+    ]);
   });
 });
 

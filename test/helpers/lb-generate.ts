@@ -42,6 +42,8 @@ export const MLB_DEFAULTS: ViewOptions = {
   statsSocket: '/var/run/haproxy/socket',
   serverStateFile: '/var/state/haproxy/global',
   globalDefaultOptions: ['redispatch', 'http-server-close', 'dontlognull'],
+  maxconn: 50000,
+  hardStopAfterSeconds: 60,
 };
 
 export async function generate(apps: readonly MarathonApp[], options: Partial<ViewOptions> = {}): Promise<RenderedConfig & { view: HaproxyView }> {
