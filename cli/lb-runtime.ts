@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { loadTemplateSet } from '../lb/template-files.js';
 import type { TemplateSet } from '../lb/templates.js';
 import { LbPipeline, type ApplyOutcome } from '../lb/pipeline.js';
+import { CommandReloader } from '../lb/reloaders.js';
 import type { ViewOptions } from '../lb/view-model.js';
 import type { MarathonState, Snapshot } from '../state-poller/model.js';
 import type { SnapshotStore } from '../state-poller/store.js';
@@ -68,8 +69,10 @@ export async function startLbRuntime(config: Config, baseDir: string, store: Sna
       configFile,
       haproxyBinary: config.lb.haproxy.binary,
       skipValidation: config.lb.skipValidation,
-      reloadCommand: config.lb.reloadCommand,
-      reloadTimeoutMs: config.lb.reloadTimeoutSeconds * 1000,
+      reloader: config.lb.reloadCommand === null ? null : new CommandReloader(config.lb.reloadCommand, config.lb.reloadTimeoutSeconds * 1000),
+      runtime: null,
+      minReloadIntervalMs: config.lb.minReloadIntervalMs,
+      removalDeadlineMs: config.lb.haproxy.hardStopAfterSeconds * 1000,
       logger,
     },
     templates,
@@ -100,7 +103,7 @@ export async function startLbRuntime(config: Config, baseDir: string, store: Sna
     close: async () => {
       unsubscribe();
       await watcher?.close();
-      await pipeline.idle();
+      await pipeline.close();
     },
   };
 }

@@ -16,10 +16,16 @@ function serverKey(view: ServiceView): string {
 }
 
 /** Everything but the server lines, as data: two services with the same key render the same non-server text. */
-function settingsKey(view: ServiceView): string {
+export function settingsKey(view: ServiceView): string {
   const { userlist, frontend, backendSection, http, https, appId, mode, bindAddr } = view;
   const section = backendSection.filter((f) => f.template !== 'BACKEND_SERVER_OPTIONS');
-  return JSON.stringify({ userlist, frontend, section, http, https, appId, mode, bindAddr, overrides: [...view.service.overrides.keys()] });
+  return JSON.stringify({ userlist, frontend, section, http, https, appId, mode, bindAddr, overrides: view.service.overrideSources });
+}
+
+/** The shared parts of a view (heads, grouped vhosts, maps) as data. */
+export function sharedKey(view: HaproxyView): string {
+  const grouped = view.groupedVhosts.map((g) => ({ vhost: g.vhost, certs: g.certs, bindOptions: g.bindOptions, rules: g.rules.map((r) => [r.weight, r.fragment]) }));
+  return JSON.stringify({ head: view.head, bindHttpHttps: view.bindHttpHttps, groupHttpsByVhost: view.groupHttpsByVhost, grouped, domainMap: view.domainMap, appMap: view.appMap });
 }
 
 /** Compares two views backend by backend. */

@@ -1,88 +1,93 @@
-// The load-balancer pipeline, consul-template style: build the view → render → compare with the files on disk →
-// `haproxy -c` a candidate in the same folder → atomic rename → reload. One run at a time; requests arriving during a
-// run are served by one follow-up run. I/O shell around the pure core (buildView, renderConfig).
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+// The load-balancer pipeline, consul-template style: build the view → render → compare with what runs → a change of
+// servers only goes through HAProxy's runtime API (and the file is rewritten to match); anything else is validated
+// with `haproxy -c`, renamed into place and reloaded. One run at a time; requests during a run get one follow-up.
+// I/O shell around the pure core (buildView, renderConfig, planRuntime).
 import type { Logger } from 'pino';
 import type { Diagnostic, MarathonState } from '../state-poller/model.js';
 import { DiagnosticLog } from '../state-poller/diagnostic-log.js';
 import { describeChange, summarizeChange, type ChangeSummary } from './change-summary.js';
-import { checkConfig } from './checker.js';
-import { runReloadCommand } from './reload-command.js';
-import { renderConfig, type RenderedConfig } from './render.js';
+import { culpritsOf } from './culprits.js';
+import { install, sameOnDisk, type InstallOptions } from './installer.js';
+import type { Reloader } from './reloaders.js';
+import { renderConfig, renderServerLines, type RenderedConfig } from './render.js';
+import { applyPlan, removalCommands, type RuntimeClient } from './runtime-apply.js';
+import { planRuntime } from './runtime-plan.js';
 import type { TemplateSet } from './templates.js';
 import type { HealthCache } from './tasks.js';
 import { buildView, serviceFingerprint, type ViewOptions } from './view-model.js';
-import { culpritsOf } from './culprits.js';
 import type { HaproxyView } from './view-types.js';
-import { writeConfigFile } from './writer.js';
+
+export { mapPaths } from './installer.js';
 
 export interface PipelineOptions {
   readonly view: ViewOptions;
   readonly configFile: string;
   readonly haproxyBinary: string;
   readonly skipValidation: boolean;
-  readonly reloadCommand: readonly string[] | null;
-  readonly reloadTimeoutMs: number;
   readonly logger: Logger;
+  /** How a written config reaches HAProxy; null: switchyard only writes the files. */
+  readonly reloader: Reloader | null;
+  /** The admin socket, for changes of servers only; used only together with a reloader (HAProxy's state is known). */
+  readonly runtime: RuntimeClient | null;
+  readonly minReloadIntervalMs: number;
+  /** After this long, servers that still have connections are cut loose and deleted (hard-stop-after). */
+  readonly removalDeadlineMs: number;
 }
 
 export type ApplyOutcome =
   | { readonly kind: 'waiting' }
   | { readonly kind: 'unchanged' }
-  | { readonly kind: 'written'; readonly change: ChangeSummary; readonly reloaded: boolean }
+  | { readonly kind: 'written'; readonly change: ChangeSummary; readonly reloaded: boolean; readonly runtime: boolean }
   | { readonly kind: 'failed'; readonly code: string; readonly message: string; readonly output: string };
+
+type Stamp = { readonly reasons: readonly string[]; readonly change: string; readonly at: number };
 
 export interface PipelineStatus {
   readonly runs: number;
   readonly writes: number;
   readonly reloads: number;
+  /** Changes of servers applied through the runtime API, without a reload. */
+  readonly runtimeUpdates: number;
+  readonly runtimeFailures: number;
   readonly failures: number;
   /** The last failure (a rejected config keeps HAProxy's own message here); null after a success. */
   readonly lastError: { readonly code: string; readonly message: string; readonly output: string; readonly at: number } | null;
-  readonly lastChange: { readonly reasons: readonly string[]; readonly change: string; readonly at: number } | null;
+  readonly lastChange: Stamp | null;
+  /** The last reload and why it was needed. */
+  readonly lastReload: (Stamp & { readonly why: string }) | null;
+  /** Servers taken out of rotation that HAProxy still holds because connections are open on them. */
+  readonly pendingRemovals: readonly string[];
   /** What the last generation left out, and why. */
   readonly diagnostics: readonly Diagnostic[];
   readonly backends: number;
 }
 
-export function mapPaths(configFile: string): { domain: string; app: string } {
-  const dir = dirname(configFile);
-  return { domain: join(dir, 'domain2backend.map'), app: join(dir, 'app2backend.map') };
-}
-
-async function readText(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-function hiddenTemp(path: string, tag: string): string {
-  return join(dirname(path), `.${basename(path)}.${tag}-${process.pid}-${randomBytes(6).toString('hex')}`);
-}
-
-type InstallVerdict = { ok: true } | { ok: false; code: string; message: string; output: string; checked: string };
-
 /** How many times one run may leave out the apps HAProxy blamed and try again. */
 const MAX_EXCLUSION_PASSES = 5;
+const REMOVAL_RETRY_MS = 1000;
+
+type Exclusions = Map<string, { fingerprint: string; reason: string }>;
 
 export class LbPipeline {
   private state: MarathonState | null = null;
   private healthCache: HealthCache = new Map();
   private lastView: HaproxyView | null = null;
+  /** What HAProxy runs now, when switchyard knows it (after a reload or a runtime update it made). */
+  private running: { view: HaproxyView; templates: TemplateSet } | null = null;
   private reasons: string[] = [];
-  private running: Promise<ApplyOutcome> | null = null;
+  private inFlight: Promise<ApplyOutcome> | null = null;
   private queued: Promise<ApplyOutcome> | null = null;
   private readonly diagnosticLog: DiagnosticLog;
-  private counters = { runs: 0, writes: 0, reloads: 0, failures: 0 };
+  private counters = { runs: 0, writes: 0, reloads: 0, runtimeUpdates: 0, runtimeFailures: 0, failures: 0 };
   private lastError: PipelineStatus['lastError'] = null;
-  private lastChange: PipelineStatus['lastChange'] = null;
+  private lastChange: Stamp | null = null;
+  private lastReload: PipelineStatus['lastReload'] = null;
+  private lastReloadAt = Number.NEGATIVE_INFINITY;
   private diagnostics: readonly Diagnostic[] = [];
-  private excluded: ReadonlyMap<string, { fingerprint: string; reason: string }> = new Map();
+  private excluded: Exclusions = new Map();
+  private pending: { backend: string; server: string; since: number }[] = [];
+  private removalTimer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(
     private readonly options: PipelineOptions,
@@ -103,34 +108,43 @@ export class LbPipeline {
     return this.request(reason);
   }
 
-  /** Generates without writing: what `--dry` prints. */
-  preview(state: MarathonState): RenderedConfig & { view: HaproxyView } {
-    const view = buildView(state, this.options.view, this.healthCache);
-    return { ...renderConfig(view, this.templates), view };
-  }
-
   status(): PipelineStatus {
-    return { ...this.counters, lastError: this.lastError, lastChange: this.lastChange, diagnostics: this.diagnostics, backends: this.lastView?.services.length ?? 0 };
+    return {
+      ...this.counters,
+      lastError: this.lastError,
+      lastChange: this.lastChange,
+      lastReload: this.lastReload,
+      pendingRemovals: this.pending.map((p) => `${p.backend}/${p.server}`),
+      diagnostics: this.diagnostics,
+      backends: this.lastView?.services.length ?? 0,
+    };
   }
 
   /** Waits for the run in progress and the one queued behind it. */
   async idle(): Promise<void> {
     await this.queued;
-    await this.running;
+    await this.inFlight;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.removalTimer !== null) clearTimeout(this.removalTimer);
+    this.removalTimer = null;
+    await this.idle();
   }
 
   request(reason: string): Promise<ApplyOutcome> {
     this.reasons.push(reason);
     if (this.queued !== null) return this.queued;
     // A run never rejects (runOnce turns errors into outcomes), but a queue must not wedge if one ever did.
-    const before = (this.running ?? Promise.resolve(null)).catch(() => null);
+    const before = (this.inFlight ?? Promise.resolve(null)).catch(() => null);
     const next = before.then(() => {
       this.queued = null;
       const reasons = [...new Set(this.reasons.splice(0))];
       const run = this.runOnce(reasons).catch((error: unknown) => this.fail('SWY_LB_GENERATION_FAILED', `generating the config failed: ${String(error)}`, ''));
-      this.running = run;
+      this.inFlight = run;
       return run.finally(() => {
-        if (this.running === run) this.running = null;
+        if (this.inFlight === run) this.inFlight = null;
       });
     });
     this.queued = next;
@@ -144,32 +158,60 @@ export class LbPipeline {
     return { kind: 'failed', code, message, output };
   }
 
+  private installOptions(): InstallOptions {
+    const { configFile, haproxyBinary, skipValidation } = this.options;
+    return { configFile, haproxyBinary, skipValidation, mapMode: this.options.view.haproxyMap };
+  }
+
+  private build(state: MarathonState, exclude: Exclusions): { view: HaproxyView; rendered: RenderedConfig } {
+    const view = buildView(state, { ...this.options.view, exclude }, this.healthCache);
+    return { view, rendered: renderConfig(view, this.templates) };
+  }
+
   private async runOnce(reasons: readonly string[]): Promise<ApplyOutcome> {
     const state = this.state;
     if (state === null) return { kind: 'waiting' };
     this.counters.runs += 1;
-    const { logger, configFile } = this.options;
-    const maps = mapPaths(configFile);
-    const mapMode = this.options.view.haproxyMap;
-    const exclude = new Map(this.excluded);
-    const cache = this.healthCache;
-    let view: HaproxyView;
-    // Each pass that HAProxy rejects because of particular apps leaves those apps out and tries again; the number of
-    // passes is bounded by the number of distinct bad apps, not by the number of apps (marathon-lb's clean-up).
-    for (let pass = 0; ; pass++) {
-      view = buildView(state, { ...this.options.view, exclude }, cache);
-      const rendered = renderConfig(view, this.templates);
-      try {
-        const same =
-          (await readText(configFile)) === rendered.config &&
-          (!mapMode || ((await readText(maps.domain)) === rendered.domainMap && (await readText(maps.app)) === rendered.appMap));
-        if (same) {
-          this.settle(view, exclude);
-          this.lastView = view;
-          logger.debug({ reasons }, 'load balancer config unchanged');
-          return { kind: 'unchanged' };
+    await this.retryRemovals();
+    const exclude: Exclusions = new Map(this.excluded);
+    let { view, rendered } = this.build(state, exclude);
+    const opts = this.installOptions();
+    let why = 'the first config';
+    try {
+      const running = this.options.reloader !== null ? this.running : null;
+      if (running !== null && running.templates === this.templates && this.options.runtime !== null) {
+        const plan = planRuntime(running.view, view, (s) => renderServerLines(s, this.templates));
+        if (plan.kind === 'none' && (await sameOnDisk(opts, rendered))) return this.unchanged(view, exclude, reasons);
+        if (plan.kind === 'servers') {
+          const applied = await applyPlan(this.options.runtime, plan);
+          if (applied.ok) {
+            this.running = { view, templates: this.templates };
+            this.counters.runtimeUpdates += 1;
+            this.addPending(applied.pending);
+            const verdict = await install(opts, rendered);
+            if (verdict.ok) return this.written(view, exclude, reasons, false, true, `${applied.commands} runtime commands in ${applied.ms} ms`);
+            // HAProxy took the servers but the file does not validate: reload below so that the two agree again.
+            this.options.logger.warn({ code: verdict.code, err: verdict.message }, 'the config with the new servers did not validate; reloading instead');
+            why = 'the file with the new servers did not validate';
+          } else {
+            this.counters.runtimeFailures += 1;
+            this.options.logger.warn({ code: 'SWY_HAPROXY_RUNTIME_FAILED', err: applied.message, backends: plan.backends }, 'runtime update failed; reloading instead');
+            why = `the runtime update failed: ${applied.message}`;
+          }
+        } else if (plan.kind === 'structural') why = plan.why;
+        else why = 'the file on disk differs from what HAProxy runs';
+      } else if (running !== null) {
+        why = running.templates !== this.templates ? 'the templates changed' : 'the runtime API is off';
+      }
+
+      // The structural path. Each pass HAProxy rejects because of particular apps leaves those apps out and tries
+      // again; passes are bounded by the number of distinct bad apps, not by the number of apps.
+      for (let pass = 0; ; pass++) {
+        if (await sameOnDisk(opts, rendered)) {
+          if (this.options.reloader === null || this.running !== null) return this.unchanged(view, exclude, reasons);
+          break; // the file is right but HAProxy has not been told (a managed HAProxy not started yet)
         }
-        const verdict = await this.install(rendered, maps, mapMode);
+        const verdict = await install(opts, rendered);
         if (verdict.ok) break;
         const backends = new Set(view.services.map((s) => s.backend));
         const culprits = verdict.code === 'SWY_HAPROXY_CONFIG_INVALID' && pass < MAX_EXCLUSION_PASSES ? culpritsOf(verdict.output, verdict.checked, rendered.lineOwners, backends) : null;
@@ -179,30 +221,58 @@ export class LbPipeline {
           const service = view.services.find((s) => s.backend === backend);
           if (service !== undefined) exclude.set(backend, { fingerprint: serviceFingerprint(service), reason: verdict.message });
         }
-        logger.warn({ code: verdict.code, backends: [...culprits], err: verdict.message }, 'HAProxy rejected the lines of some apps; generating again without them');
-      } catch (error) {
-        return this.fail('SWY_LB_WRITE_FAILED', `cannot write ${configFile}: ${(error as Error).message}`, '');
+        this.options.logger.warn({ code: verdict.code, backends: [...culprits], err: verdict.message }, 'HAProxy rejected the lines of some apps; generating again without them');
+        ({ view, rendered } = this.build(state, exclude));
       }
+    } catch (error) {
+      return this.fail('SWY_LB_WRITE_FAILED', `cannot write ${this.options.configFile}: ${(error as Error).message}`, '');
     }
+    return this.reload(view, exclude, reasons, why);
+  }
+
+  private async reload(view: HaproxyView, exclude: Exclusions, reasons: readonly string[], why: string): Promise<ApplyOutcome> {
+    const reloader = this.options.reloader;
+    if (reloader === null) return this.written(view, exclude, reasons, false, false, 'written');
+    const wait = this.lastReloadAt + this.options.minReloadIntervalMs - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.running = null; // until the reload is confirmed, what HAProxy runs is not known
+    const result = await reloader.reload();
+    this.lastReloadAt = Date.now();
+    if (!result.ok) {
+      this.settle(view, exclude);
+      this.lastView = view;
+      return this.fail('SWY_LB_RELOAD_FAILED', `the config was written but the reload failed: ${result.message}`, result.output);
+    }
+    this.running = { view, templates: this.templates };
+    this.pending = []; // the new worker was built from the file, which does not have them
+    this.counters.reloads += 1;
+    const outcome = this.written(view, exclude, reasons, true, false, `reloaded in ${result.ms} ms`);
+    this.lastReload = { ...(this.lastChange ?? { reasons, change: '', at: Date.now() }), why };
+    return outcome;
+  }
+
+  private unchanged(view: HaproxyView, exclude: Exclusions, reasons: readonly string[]): ApplyOutcome {
+    this.settle(view, exclude);
+    this.lastView = view;
+    // HAProxy runs what is on disk, and that is this view's text (templates that changed but render the same included).
+    if (this.running !== null) this.running = { view, templates: this.templates };
+    this.options.logger.debug({ reasons }, 'load balancer config unchanged');
+    return { kind: 'unchanged' };
+  }
+
+  private written(view: HaproxyView, exclude: Exclusions, reasons: readonly string[], reloaded: boolean, runtime: boolean, how: string): ApplyOutcome {
     this.settle(view, exclude);
     const change = summarizeChange(this.lastView, view);
     this.lastView = view;
     this.counters.writes += 1;
     this.lastChange = { reasons, change: describeChange(change), at: Date.now() };
-    let reloaded = false;
-    if (this.options.reloadCommand !== null) {
-      const reload = await runReloadCommand(this.options.reloadCommand, this.options.reloadTimeoutMs);
-      if (!reload.ok) return this.fail('SWY_LB_RELOAD_FAILED', `the config was written but the reload failed: ${reload.message}`, reload.output);
-      this.counters.reloads += 1;
-      reloaded = true;
-    }
     this.lastError = null;
-    logger.info({ reasons, change: this.lastChange.change, backends: view.services.length, reloaded }, 'load balancer config written');
-    return { kind: 'written', change, reloaded };
+    this.options.logger.info({ reasons, change: this.lastChange.change, backends: view.services.length, reloaded, runtime, how }, 'load balancer config written');
+    return { kind: 'written', change, reloaded, runtime };
   }
 
   /** The generation that now matches the files on disk: its health verdicts, diagnostics and exclusions are kept. */
-  private settle(view: HaproxyView, exclude: ReadonlyMap<string, { fingerprint: string; reason: string }>): void {
+  private settle(view: HaproxyView, exclude: Exclusions): void {
     this.healthCache = view.healthCache;
     this.diagnostics = view.diagnostics;
     this.diagnosticLog.report(view.diagnostics);
@@ -213,36 +283,36 @@ export class LbPipeline {
     }));
   }
 
-  /** Validates (maps included, under temporary names) and installs; the verdict names the checked file. */
-  private async install(rendered: RenderedConfig, maps: { domain: string; app: string }, mapMode: boolean): Promise<InstallVerdict> {
-    const { configFile } = this.options;
-    const temps: string[] = [];
-    const checkPath = hiddenTemp(configFile, 'check');
-    try {
-      const tempDomain = hiddenTemp(maps.domain, 'new');
-      const tempApp = hiddenTemp(maps.app, 'new');
-      if (mapMode) {
-        await writeFile(tempDomain, rendered.domainMap);
-        temps.push(tempDomain);
-        await writeFile(tempApp, rendered.appMap);
-        temps.push(tempApp);
-      }
-      if (!this.options.skipValidation) {
-        // The candidate names the new maps by their temporary names, so HAProxy checks the files it will load.
-        const text = mapMode ? rendered.config.replaceAll(maps.domain, tempDomain).replaceAll(maps.app, tempApp) : rendered.config;
-        temps.push(checkPath);
-        await writeFile(checkPath, text);
-        const verdict = await checkConfig(checkPath, { binary: this.options.haproxyBinary });
-        if (!verdict.ok) return { ...verdict, checked: checkPath };
-      }
-      if (mapMode) {
-        await rename(tempDomain, maps.domain);
-        await rename(tempApp, maps.app);
-      }
-      await writeConfigFile(configFile, rendered.config, async () => ({ ok: true }));
-      return { ok: true };
-    } finally {
-      await Promise.all(temps.map((t) => rm(t, { force: true })));
-    }
+  private addPending(list: readonly { backend: string; server: string }[]): void {
+    const now = Date.now();
+    for (const p of list) this.pending.push({ ...p, since: now });
+    if (this.pending.length > 0) this.scheduleRemovals();
+  }
+
+  private scheduleRemovals(): void {
+    if (this.closed || this.removalTimer !== null) return;
+    this.removalTimer = setTimeout(() => {
+      this.removalTimer = null;
+      void this.request('servers waiting to be removed');
+    }, REMOVAL_RETRY_MS);
+    this.removalTimer.unref();
+  }
+
+  /** Deletes servers that had connections; past the deadline, their sessions are shut first (as hard-stop-after would). */
+  private async retryRemovals(): Promise<void> {
+    const runtime = this.options.runtime;
+    if (this.pending.length === 0 || runtime === null) return;
+    const now = Date.now();
+    const list = this.pending;
+    const answers = await runtime.run(list.flatMap((p) => removalCommands([p], now - p.since >= this.options.removalDeadlineMs))).catch(() => null);
+    if (answers === null) return this.scheduleRemovals();
+    let i = 0;
+    this.pending = list.filter((p) => {
+      const force = now - p.since >= this.options.removalDeadlineMs;
+      if (force) i++; // the shutdown sessions answer
+      const answer = answers[i++] ?? '';
+      return !(answer === 'Server deleted.' || /No such server/i.test(answer));
+    });
+    if (this.pending.length > 0) this.scheduleRemovals();
   }
 }

@@ -107,3 +107,10 @@ export function renderConfig(view: HaproxyView, templates: TemplateSet): Rendere
     lineOwners: out.map((l) => l.owner),
   };
 }
+
+/** The server lines of one service, as renderConfig writes them (for the runtime plan). */
+export function renderServerLines(service: ServiceView, templates: TemplateSet): string[] {
+  return service.backendSection
+    .filter((f) => f.template === 'BACKEND_SERVER_OPTIONS')
+    .flatMap((f) => linesOf(renderFragment(f, templates, service), null).map((l) => l.text));
+}

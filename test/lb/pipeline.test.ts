@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LbPipeline, type PipelineOptions } from '../../lb/pipeline.js';
+import { CommandReloader } from '../../lb/reloaders.js';
 import { loadTemplateSet } from '../../lb/template-files.js';
 import type { MarathonApp, MarathonState } from '../../state-poller/model.js';
 import { appsOf, COMBINED, MLB_DEFAULTS } from '../helpers/lb-generate.js';
@@ -25,8 +26,10 @@ beforeEach(() => {
     configFile,
     haproxyBinary: 'haproxy',
     skipValidation: false,
-    reloadCommand: null,
-    reloadTimeoutMs: 5000,
+    reloader: null,
+    runtime: null,
+    minReloadIntervalMs: 0,
+    removalDeadlineMs: 60_000,
     logger,
   };
 });
@@ -110,11 +113,11 @@ describe('LbPipeline', () => {
 
   it('runs the reload command after a write, and reports its failure with its output', async () => {
     const log = join(dir, 'reloads');
-    const p = await pipeline({ reloadCommand: ['sh', '-c', `echo reloaded >> ${log}`] });
+    const p = await pipeline({ reloader: new CommandReloader(['sh', '-c', `echo reloaded >> ${log}`], 5000) });
     expect(await p.update(state(combined), 'first')).toMatchObject({ kind: 'written', reloaded: true });
     expect(await p.update(state(combined), 'same')).toEqual({ kind: 'unchanged' });
     expect(readFileSync(log, 'utf8')).toBe('reloaded\n');
-    const failing = await pipeline({ reloadCommand: ['sh', '-c', 'echo no such service >&2; exit 3'] });
+    const failing = await pipeline({ reloader: new CommandReloader(['sh', '-c', 'echo no such service >&2; exit 3'], 5000) });
     const outcome = await failing.update(state(scaled()), 'task started');
     expect(outcome).toMatchObject({ kind: 'failed', code: 'SWY_LB_RELOAD_FAILED' });
     expect(outcome.kind === 'failed' ? outcome.message : '').toMatch(/exit 3.*no such service/);
