@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 import { loadTemplateSet } from '../lb/template-files.js';
 import type { TemplateSet } from '../lb/templates.js';
 import { LbPipeline, type ApplyOutcome } from '../lb/pipeline.js';
-import { CommandReloader } from '../lb/reloaders.js';
+import { CommandReloader, ManagedReloader, type Reloader } from '../lb/reloaders.js';
+import { ManagedHaproxy } from '../lb/haproxy.js';
+import { RuntimeApi } from '../lb/runtime-api.js';
 import type { ViewOptions } from '../lb/view-model.js';
 import type { MarathonState, Snapshot } from '../state-poller/model.js';
 import type { SnapshotStore } from '../state-poller/store.js';
@@ -46,6 +48,8 @@ export function viewOptions(config: Config, configFile: string): ViewOptions {
 
 export interface LbRuntime {
   readonly pipeline: LbPipeline;
+  /** The HAProxy switchyard runs (lb.haproxy.manage), or null. */
+  readonly haproxy: ManagedHaproxy | null;
   /** Re-reads the templates folder and regenerates (SIGHUP). */
   reloadTemplates(reason: string): Promise<ApplyOutcome>;
   close(): Promise<void>;
@@ -63,14 +67,30 @@ export async function startLbRuntime(config: Config, baseDir: string, store: Sna
   const configFile = resolvePath(baseDir, config.lb.configFile);
   const templatesDir = config.lb.templatesDir === null ? null : resolvePath(baseDir, config.lb.templatesDir);
   let templates = await templatesFor(templatesDir, null, logger);
+  const lb = config.lb;
+  const view = viewOptions(config, configFile);
+  // A managed HAProxy: switchyard runs it, starts it on the first valid config and reloads it through its master.
+  const managed = lb.haproxy.manage
+    ? new ManagedHaproxy({
+        binary: lb.haproxy.binary,
+        configFile,
+        masterSocket: lb.haproxy.masterSocket === null ? join(dirname(configFile), 'haproxy-master.sock') : resolvePath(baseDir, lb.haproxy.masterSocket),
+        adminSocket: lb.statsSocket,
+        stateFile: view.serverStateFile,
+        logger,
+        reloadTimeoutMs: lb.reloadTimeoutSeconds * 1000,
+      })
+    : null;
+  const reloader: Reloader | null = managed !== null ? new ManagedReloader(managed) : lb.reloadCommand === null ? null : new CommandReloader(lb.reloadCommand, lb.reloadTimeoutSeconds * 1000);
   const pipeline = new LbPipeline(
     {
-      view: viewOptions(config, configFile),
+      view,
       configFile,
       haproxyBinary: config.lb.haproxy.binary,
       skipValidation: config.lb.skipValidation,
-      reloader: config.lb.reloadCommand === null ? null : new CommandReloader(config.lb.reloadCommand, config.lb.reloadTimeoutSeconds * 1000),
-      runtime: null,
+      reloader,
+      // Only when switchyard knows what HAProxy runs (it reloads it), and only on its admin socket.
+      runtime: lb.runtimeApi && reloader !== null ? new RuntimeApi(lb.statsSocket) : null,
       minReloadIntervalMs: config.lb.minReloadIntervalMs,
       removalDeadlineMs: config.lb.haproxy.hardStopAfterSeconds * 1000,
       logger,
@@ -99,11 +119,13 @@ export async function startLbRuntime(config: Config, baseDir: string, store: Sna
 
   return {
     pipeline,
+    haproxy: managed,
     reloadTemplates,
     close: async () => {
       unsubscribe();
       await watcher?.close();
       await pipeline.close();
+      await managed?.stop();
     },
   };
 }
