@@ -162,6 +162,8 @@ export const lbShape = {
     .superRefine(uniqueItems((o: string) => o, 'option'))
     .default(() => ['redispatch', 'http-server-close', 'dontlognull']),
   statsSocket: word('a socket path').default('/var/run/haproxy/socket'),
+  /** Where HAProxy sends its logs (marathon-lb's --syslog-socket); null: no `log` lines (HAProxy logs nothing). */
+  syslogSocket: z.string(must('a socket path or null')).regex(ONE_WORD, must('a socket path without spaces, or null')).nullable().default('/dev/log'),
   /** `maxconn` of the global section (marathon-lb's 50000 needs a file-descriptor limit of about 100k). */
   maxconn: integer(1, 10_000_000, 'an integer from 1 to 10000000').default(50000),
 

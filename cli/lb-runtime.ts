@@ -42,6 +42,7 @@ export function viewOptions(config: Config, configFile: string): ViewOptions {
     serverStateFile: join(dirname(configFile), 'haproxy.state'),
     globalDefaultOptions: lb.globalDefaultOptions,
     maxconn: lb.maxconn,
+    syslogSocket: lb.syslogSocket,
     hardStopAfterSeconds: lb.haproxy.hardStopAfterSeconds,
   };
 }

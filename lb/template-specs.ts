@@ -38,7 +38,7 @@ function p(name: string, vars: readonly string[], formatted = true, unused = fal
 export const TEMPLATE_SPECS: readonly TemplateSpec[] = [
   // Global only. marathon-lb formats none of the heads but HTTPS_FRONTEND_HEAD; switchyard gives them the listen
   // addresses and ports from the config, so that a whole config can run unprivileged on loopback.
-  g('HEAD', [...SHARED_HEAD, 'statsSocket', 'serverStateFile', 'defaultOptions', 'maxconn', 'hardStopAfter'], false),
+  g('HEAD', [...SHARED_HEAD, 'statsSocket', 'serverStateFile', 'defaultOptions', 'maxconn', 'hardStopAfter', 'syslogSocket'], false),
   g('HTTP_FRONTEND_HEAD', SHARED_HEAD, false),
   g('HTTPS_FRONTEND_HEAD', SHARED_HEAD),
   g('HTTP_FRONTEND_APPID_HEAD', SHARED_HEAD, false),

@@ -30,6 +30,8 @@ export interface ViewOptions {
   readonly serverStateFile: string;
   readonly globalDefaultOptions: readonly string[];
   readonly maxconn: number;
+  /** HAProxy's syslog target (`/dev/log`); null writes no `log` lines. */
+  readonly syslogSocket: string | null;
   /** `hard-stop-after` of the global section, in seconds: bounds how long old workers drain after a reload. */
   readonly hardStopAfterSeconds: number;
   /**
@@ -236,6 +238,7 @@ export function buildView(input: ViewInput, options: ViewOptions, cache: HealthC
       serverStateFile: options.serverStateFile,
       defaultOptions,
       maxconn: options.maxconn,
+      syslogSocket: options.syslogSocket ?? '',
       hardStopAfter: `${options.hardStopAfterSeconds}s`,
     },
     bindHttpHttps: options.bindHttpHttps,

@@ -38,6 +38,7 @@ const LB_DEFAULTS = {
   maxServPortIpPerTask: 10100,
   globalDefaultOptions: ['redispatch', 'http-server-close', 'dontlognull'],
   statsSocket: '/var/run/haproxy/socket',
+  syslogSocket: '/dev/log',
   maxconn: 50000,
   skipValidation: false,
   reloadCommand: null,

@@ -43,6 +43,7 @@ export const MLB_DEFAULTS: ViewOptions = {
   serverStateFile: '/var/state/haproxy/global',
   globalDefaultOptions: ['redispatch', 'http-server-close', 'dontlognull'],
   maxconn: 50000,
+  syslogSocket: '/dev/log',
   hardStopAfterSeconds: 60,
 };
 
