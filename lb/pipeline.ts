@@ -246,7 +246,7 @@ export class LbPipeline {
     this.running = { view, templates: this.templates };
     this.pending = []; // the new worker was built from the file, which does not have them
     this.counters.reloads += 1;
-    const outcome = this.written(view, exclude, reasons, true, false, `reloaded in ${result.ms} ms`);
+    const outcome = this.written(view, exclude, reasons, true, false, `reloaded in ${result.ms} ms because ${why}`);
     this.lastReload = { ...(this.lastChange ?? { reasons, change: '', at: Date.now() }), why };
     return outcome;
   }
