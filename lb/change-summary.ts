@@ -15,11 +15,30 @@ function serverKey(view: ServiceView): string {
   return view.service.servers.map((x) => `${x.ip}:${x.port}${x.draining ? ' d' : ''}`).join(',');
 }
 
+// Views are immutable, so each key is computed once per service view, however often views are compared.
+const settingsKeys = new WeakMap<ServiceView, string>();
+const serverLineKeys = new WeakMap<ServiceView, string>();
+
 /** Everything but the server lines, as data: two services with the same key render the same non-server text. */
 export function settingsKey(view: ServiceView): string {
-  const { userlist, frontend, backendSection, http, https, appId, mode, bindAddr } = view;
-  const section = backendSection.filter((f) => f.template !== 'BACKEND_SERVER_OPTIONS');
-  return JSON.stringify({ userlist, frontend, section, http, https, appId, mode, bindAddr, overrides: view.service.overrideSources });
+  let key = settingsKeys.get(view);
+  if (key === undefined) {
+    const { userlist, frontend, backendSection, http, https, appId, mode, bindAddr } = view;
+    const section = backendSection.filter((f) => f.template !== 'BACKEND_SERVER_OPTIONS');
+    key = JSON.stringify({ userlist, frontend, section, http, https, appId, mode, bindAddr, overrides: view.service.overrideSources });
+    settingsKeys.set(view, key);
+  }
+  return key;
+}
+
+/** The server lines as data (their template values): equal keys render equal server lines. */
+export function serverLinesKey(view: ServiceView): string {
+  let key = serverLineKeys.get(view);
+  if (key === undefined) {
+    key = JSON.stringify(view.backendSection.filter((f) => f.template === 'BACKEND_SERVER_OPTIONS'));
+    serverLineKeys.set(view, key);
+  }
+  return key;
 }
 
 /** The shared parts of a view (heads, grouped vhosts, maps) as data. */

@@ -163,9 +163,8 @@ export class LbPipeline {
     return { configFile, haproxyBinary, skipValidation, mapMode: this.options.view.haproxyMap };
   }
 
-  private build(state: MarathonState, exclude: Exclusions): { view: HaproxyView; rendered: RenderedConfig } {
-    const view = buildView(state, { ...this.options.view, exclude }, this.healthCache);
-    return { view, rendered: renderConfig(view, this.templates) };
+  private build(state: MarathonState, exclude: Exclusions): HaproxyView {
+    return buildView(state, { ...this.options.view, exclude }, this.healthCache);
   }
 
   private async runOnce(reasons: readonly string[]): Promise<ApplyOutcome> {
@@ -174,21 +173,26 @@ export class LbPipeline {
     this.counters.runs += 1;
     await this.retryRemovals();
     const exclude: Exclusions = new Map(this.excluded);
-    let { view, rendered } = this.build(state, exclude);
+    let view = this.build(state, exclude);
+    // Rendered only when needed, and after a runtime update is applied: it is the slowest step and off the path.
+    let rendered: RenderedConfig | null = null;
+    const text = (): RenderedConfig => (rendered ??= renderConfig(view, this.templates));
     const opts = this.installOptions();
     let why = 'the first config';
     try {
       const running = this.options.reloader !== null ? this.running : null;
       if (running !== null && running.templates === this.templates && this.options.runtime !== null) {
         const plan = planRuntime(running.view, view, (s) => renderServerLines(s, this.templates));
-        if (plan.kind === 'none' && (await sameOnDisk(opts, rendered))) return this.unchanged(view, exclude, reasons);
+        // Same view and templates as what runs and was written: the text would be the same, so nothing is rendered.
+        // (switchyard owns lb.configFile; an edit by hand is replaced at the next change.)
+        if (plan.kind === 'none') return this.unchanged(view, exclude, reasons);
         if (plan.kind === 'servers') {
           const applied = await applyPlan(this.options.runtime, plan);
           if (applied.ok) {
             this.running = { view, templates: this.templates };
             this.counters.runtimeUpdates += 1;
             this.addPending(applied.pending);
-            const verdict = await install(opts, rendered);
+            const verdict = await install(opts, text());
             if (verdict.ok) return this.written(view, exclude, reasons, false, true, `${applied.commands} runtime commands in ${applied.ms} ms`);
             // HAProxy took the servers but the file does not validate: reload below so that the two agree again.
             this.options.logger.warn({ code: verdict.code, err: verdict.message }, 'the config with the new servers did not validate; reloading instead');
@@ -198,8 +202,7 @@ export class LbPipeline {
             this.options.logger.warn({ code: 'SWY_HAPROXY_RUNTIME_FAILED', err: applied.message, backends: plan.backends }, 'runtime update failed; reloading instead');
             why = `the runtime update failed: ${applied.message}`;
           }
-        } else if (plan.kind === 'structural') why = plan.why;
-        else why = 'the file on disk differs from what HAProxy runs';
+        } else why = plan.why;
       } else if (running !== null) {
         why = running.templates !== this.templates ? 'the templates changed' : 'the runtime API is off';
       }
@@ -207,14 +210,14 @@ export class LbPipeline {
       // The structural path. Each pass HAProxy rejects because of particular apps leaves those apps out and tries
       // again; passes are bounded by the number of distinct bad apps, not by the number of apps.
       for (let pass = 0; ; pass++) {
-        if (await sameOnDisk(opts, rendered)) {
+        if (await sameOnDisk(opts, text())) {
           if (this.options.reloader === null || this.running !== null) return this.unchanged(view, exclude, reasons);
           break; // the file is right but HAProxy has not been told (a managed HAProxy not started yet)
         }
-        const verdict = await install(opts, rendered);
+        const verdict = await install(opts, text());
         if (verdict.ok) break;
         const backends = new Set(view.services.map((s) => s.backend));
-        const culprits = verdict.code === 'SWY_HAPROXY_CONFIG_INVALID' && pass < MAX_EXCLUSION_PASSES ? culpritsOf(verdict.output, verdict.checked, rendered.lineOwners, backends) : null;
+        const culprits = verdict.code === 'SWY_HAPROXY_CONFIG_INVALID' && pass < MAX_EXCLUSION_PASSES ? culpritsOf(verdict.output, verdict.checked, text().lineOwners, backends) : null;
         // A complaint about most apps at once is a shared template's fault, not theirs: nothing is excluded then.
         if (culprits === null || culprits.size > Math.max(1, Math.floor(view.services.length / 2))) return this.fail(verdict.code, verdict.message, verdict.output);
         for (const backend of culprits) {
@@ -222,7 +225,8 @@ export class LbPipeline {
           if (service !== undefined) exclude.set(backend, { fingerprint: serviceFingerprint(service), reason: verdict.message });
         }
         this.options.logger.warn({ code: verdict.code, backends: [...culprits], err: verdict.message }, 'HAProxy rejected the lines of some apps; generating again without them');
-        ({ view, rendered } = this.build(state, exclude));
+        view = this.build(state, exclude);
+        rendered = null;
       }
     } catch (error) {
       return this.fail('SWY_LB_WRITE_FAILED', `cannot write ${this.options.configFile}: ${(error as Error).message}`, '');

@@ -1,6 +1,6 @@
 // Whether a new view differs from the one HAProxy runs only in servers, and if so the runtime-API commands that
 // turn one into the other (add server / del server / set server state), so task churn needs no reload. Pure.
-import { settingsKey, sharedKey } from './change-summary.js';
+import { serverLinesKey, settingsKey, sharedKey } from './change-summary.js';
 import type { HaproxyView, ServiceView } from './view-types.js';
 
 export type RuntimePlan =
@@ -63,6 +63,8 @@ export function planRuntime(running: HaproxyView, next: HaproxyView, lines: Serv
     const was = before.get(now.backend);
     if (was === undefined) return { kind: 'structural', why: `backend ${now.backend} is new` };
     if (settingsKey(was) !== settingsKey(now)) return { kind: 'structural', why: `the settings of ${now.backend} changed` };
+    // Most backends are untouched by a given change: comparing their data is enough, no line needs rendering.
+    if (serverLinesKey(was) === serverLinesKey(now)) continue;
     const old = serversOf(was, lines);
     const cur = serversOf(now, lines);
     if (old === null || cur === null) return { kind: 'structural', why: `the server lines of ${now.backend} cannot be read` };
