@@ -39,7 +39,8 @@ export class ManagedReloader implements Reloader {
       this.started = true;
       return { ok: true, ms: Date.now() - at };
     } catch (error) {
-      return { ok: false, message: `HAProxy did not start: ${(error as Error).message}`, output: '', ms: Date.now() - at };
+      const output = typeof error === 'object' && error !== null && 'output' in error && typeof error.output === 'string' ? error.output : '';
+      return { ok: false, message: `HAProxy did not start: ${(error as Error).message}`, output, ms: Date.now() - at };
     }
   }
 }
