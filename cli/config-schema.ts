@@ -203,6 +203,8 @@ export const configShape = {
   /** Also serve mesos-dns's second, unsanitised DiscoveryInfo name pass (§1.11 item 6). */
   legacyDiscoveryNames: bool().default(true),
   logLevel: z.enum(LOG_LEVELS, must(`one of ${LOG_LEVELS.join(', ')}`)).default('info'),
+  /** /readyz is ready while every source's last good state is younger than this many poll intervals. */
+  readyMaxAgeMultiple: integer(1, 1000, 'an integer from 1 to 1000').default(3),
 
   // The load-balancer half (marathon-lb): the Marathon source and the `lb` section (config-schema-lb.ts).
   ...marathonShape,

@@ -20,6 +20,7 @@ import { MarathonPoller } from '../state-poller/marathon-poller.js';
 import { MarathonSource } from '../state-poller/marathon-source.js';
 import { configHalves, redactConfig, type Config } from './config.js';
 import { resolvePath, startLbRuntime, type LbRuntime } from './lb-runtime.js';
+import { gatewayRoutes } from './routes.js';
 
 export interface GatewayOptions {
   readonly logger: Logger;
@@ -188,16 +189,28 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
       throw error;
     }
   }
-  const lbRoute: ExtraRoute = (method, path) => {
-    if (method !== 'GET' || path !== '/v1/lb') return extra?.(method, path) ?? null;
-    if (lb === null) return { status: 404, body: { error: 'the load balancer is off: the config names no marathon or marathonFile' } };
-    return { status: 200, body: lb.pipeline.status() };
-  };
+  // Declared before the HTTP API starts, so a request that arrives first sees "not yet" rather than an error.
+  let poller: MesosPoller | null = null;
+  let marathon: MarathonPoller | null = null;
+  const routes = gatewayRoutes(
+    {
+      store,
+      mesos: halves.dns ? () => poller?.counters ?? { polls: 0, failures: 0, lastDurationMs: null } : null,
+      marathon: halves.lb ? () => marathon?.counters ?? { fetches: 0, failures: 0, lastDurationMs: null } : null,
+      mesosIntervalMs: config.refreshSeconds * 1000,
+      marathonIntervalMs: config.lb.resyncSeconds * 1000,
+      readyMaxAgeMultiple: config.readyMaxAgeMultiple,
+      dnsStats: () => dns?.server.stats ?? null,
+      records: () => records,
+      lb: () => lb,
+    },
+    extra,
+  );
 
   let http: HttpApi | null = null;
   let httpPort: number | null = null;
   if (config.httpon) {
-    http = new HttpApi(view, logger, lbRoute);
+    http = new HttpApi(view, logger, routes);
     try {
       httpPort = await http.start(config.httpport, config.HTTPListener);
     } catch (error) {
@@ -207,7 +220,6 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
     logger.info({ address: config.HTTPListener, port: httpPort }, 'HTTP API listening');
   }
 
-  let poller: MesosPoller | null = null;
   if (halves.dns) {
     poller = new MesosPoller({
       source: stateSource(config, options.baseDir, masters),
@@ -218,7 +230,7 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
     });
     poller.start();
   }
-  const marathon = halves.lb ? startMarathonPoller(config, options.baseDir, store, logger, options.resolveHost) : null;
+  if (halves.lb) marathon = startMarathonPoller(config, options.baseDir, store, logger, options.resolveHost);
 
   return {
     dnsPort: dns?.port ?? null,

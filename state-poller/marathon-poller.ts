@@ -47,6 +47,8 @@ export interface MarathonPollerCounters {
   readonly resyncs: number;
   /** Event-stream connections that answered 200. */
   readonly streamConnections: number;
+  /** Duration of the last fetch, good or bad, in ms; null before the first. */
+  readonly lastDurationMs: number | null;
 }
 
 const stopped = (): PollResult => ({ ok: false, error: new SwitchyardError('SWY_UPSTREAM_UNAVAILABLE', 'the Marathon poller is stopped') });
@@ -57,7 +59,7 @@ export class MarathonPoller {
   private stream: MarathonEventStream | null = null;
   /** Events per type since the coalescer last started a run, for the debug log of the fetch that serves them. */
   private pendingEvents = new Map<string, number>();
-  private readonly count = { fetches: 0, failures: 0, events: 0, resyncs: 0 };
+  private readonly count = { fetches: 0, failures: 0, events: 0, resyncs: 0, lastDurationMs: null as number | null };
   private readonly flight: SingleFlight<PollResult>;
   private readonly coalescer: Coalescer;
   private readonly diagnostics: DiagnosticLog;
@@ -178,6 +180,7 @@ export class MarathonPoller {
       }
       const state: MarathonState = { ...normalized.state, hosts: await this.resolveHosts(marathonHostnames(normalized.state)) };
       const snapshot = store.acceptMarathon(state, normalized.diagnostics, now());
+      this.count.lastDurationMs = now() - started;
       this.diagnostics.report(normalized.diagnostics);
       logger.debug(
         { generation: snapshot.generation, from: fetched.from, reason, ms: now() - started, apps: state.apps.length, hosts: Object.keys(state.hosts).length },
@@ -186,6 +189,7 @@ export class MarathonPoller {
       return { ok: true, generation: snapshot.generation };
     } catch (error) {
       this.count.failures += 1;
+      this.count.lastDurationMs = now() - started;
       const failure = asSwitchyardError(error, 'SWY_UPSTREAM_MALFORMED', 'marathon fetch failed');
       store.reject(failure, now(), 'marathon');
       const loaded = store.snapshot.marathon !== null;

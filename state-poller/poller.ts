@@ -44,7 +44,16 @@ export const systemResolveHost: ResolveHost = async (host) => {
   return [];
 };
 
+/** What a poller has done so far, for /metrics. */
+export interface PollCounters {
+  readonly polls: number;
+  readonly failures: number;
+  /** Duration of the last poll, good or bad, in ms; null before the first. */
+  readonly lastDurationMs: number | null;
+}
+
 export class MesosPoller {
+  private readonly count = { polls: 0, failures: 0, lastDurationMs: null as number | null };
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly diagnostics: DiagnosticLog;
@@ -90,10 +99,15 @@ export class MesosPoller {
     this.timer.unref();
   }
 
+  get counters(): PollCounters {
+    return { ...this.count };
+  }
+
   private async pollOnce(reason: string): Promise<PollResult> {
     const { store, logger } = this.options;
     const now = this.options.now ?? Date.now;
     const started = now();
+    this.count.polls += 1;
     try {
       const fetched = await this.options.source.fetch();
       const parsed = parseMesosState(fetched.doc);
@@ -106,12 +120,15 @@ export class MesosPoller {
       const normalized = normalizeMesos(parsed.doc, hosts);
       const snapshot = store.accept(normalized.state, normalized.diagnostics, now());
       this.diagnostics.report(normalized.diagnostics);
+      this.count.lastDurationMs = now() - started;
       logger.debug(
-        { generation: snapshot.generation, from: fetched.from, reason, ms: now() - started, frameworks: normalized.state.frameworks.length },
+        { generation: snapshot.generation, from: fetched.from, reason, ms: this.count.lastDurationMs, frameworks: normalized.state.frameworks.length },
         'state loaded',
       );
       return { ok: true, generation: snapshot.generation };
     } catch (error) {
+      this.count.failures += 1;
+      this.count.lastDurationMs = now() - started;
       const failure = asSwitchyardError(error, 'SWY_UPSTREAM_MALFORMED', 'poll failed');
       store.reject(failure, now());
       logger.error(

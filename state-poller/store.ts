@@ -21,6 +21,7 @@ export class SnapshotStore {
   // Kept apart so that accepting one half replaces only that half's diagnostics.
   private readonly diagnosticsOf: Record<SourceName, readonly Diagnostic[]> = { mesos: [], marathon: [] };
   private readonly failures: Record<SourceName, PollFailure | null> = { mesos: null, marathon: null };
+  private readonly loadedAt: Record<SourceName, number | null> = { mesos: null, marathon: null };
   private readonly listeners = new Set<SnapshotListener>();
 
   get snapshot(): Snapshot {
@@ -35,6 +36,11 @@ export class SnapshotStore {
     const { mesos, marathon } = this.failures;
     if (mesos === null || marathon === null) return mesos ?? marathon;
     return marathon.at >= mesos.at ? marathon : mesos;
+  }
+
+  /** When that source's half was last accepted (wall-clock ms), or null before its first good poll. */
+  loadedAtOf(source: SourceName): number | null {
+    return this.loadedAt[source];
   }
 
   /** The error of that source's most recent poll, or null when it succeeded (or never ran). */
@@ -77,6 +83,7 @@ export class SnapshotStore {
       diagnostics: [...this.diagnosticsOf.mesos, ...this.diagnosticsOf.marathon],
     };
     this.failures[source] = null;
+    this.loadedAt[source] = now;
     for (const listener of this.listeners) listener(this.current);
     return this.current;
   }

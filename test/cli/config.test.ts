@@ -100,6 +100,7 @@ describe('defaults', () => {
       stateFile: null,
       legacyDiscoveryNames: true,
       logLevel: 'info',
+      readyMaxAgeMultiple: 3,
       marathon: [],
       marathonFile: null,
       marathonCredentials: { principal: '', secret: '' },

@@ -91,6 +91,34 @@ describe('the load-balancer half of the gateway', () => {
     expect(st.diagnostics).toContainEqual(expect.objectContaining({ code: 'SWY_LB_LABEL_INVALID', subject: '/web/frontend', message: expect.stringMatching(/HAPROXY_0_BALANCE/) }));
   }, 30_000);
 
+  it('answers /healthz, /readyz, /metrics and /v1/diagnostics', async () => {
+    const s = setup();
+    const p = await startProgram(s.configPath);
+    running.push(p);
+    await written(p, 1)();
+    const fetchText = async (path: string): Promise<{ status: number; text: string }> => {
+      const res = await fetch(`http://127.0.0.1:${p.httpPort}${path}`);
+      return { status: res.status, text: await res.text() };
+    };
+    expect(await fetchText('/healthz')).toEqual({ status: 200, text: 'ok\n' });
+    expect(await fetchText('/readyz')).toEqual({ status: 200, text: 'ready\n' });
+    const metrics = (await fetchText('/metrics')).text;
+    expect(metrics).toMatch(/^switchyard_polls_total\{source="marathon"\} [1-9]/m);
+    expect(metrics).toMatch(/^switchyard_apps 6$/m);
+    expect(metrics).toMatch(/^switchyard_lb_config_writes_total 1$/m);
+    expect(metrics).not.toMatch(/switchyard_dns_/); // DNS is off: the config names no Mesos source
+    // Apps that are left out show up with their reason, without reading logs.
+    writeFileSync(join(s.dir, 'apps.json'), JSON.stringify({ apps: [{ id: '/bad', labels: { HAPROXY_GROUP: 'external', HAPROXY_0_MODE: 'udp' }, portDefinitions: [{ port: 10500 }], tasks: [] }] }));
+    await p.waitForLog((l) => l.code === 'SWY_LB_LABEL_INVALID');
+    const diagnostics = JSON.parse((await fetchText('/v1/diagnostics')).text) as { lb: { code: string; subject: string; message: string }[] };
+    expect(diagnostics.lb).toContainEqual(expect.objectContaining({ code: 'SWY_LB_LABEL_INVALID', subject: '/bad', message: expect.stringMatching(/HAPROXY_0_MODE/) }));
+    expect((await fetchText('/metrics')).text).toMatch(/^switchyard_skipped\{reason="SWY_LB_LABEL_INVALID"\} 1$/m);
+    // A Marathon that stops answering: still serving, but after a failed poll /readyz says why (here: bad JSON).
+    writeFileSync(join(s.dir, 'apps.json'), '{');
+    await p.waitForLog((l) => l.code === 'SWY_UPSTREAM_MALFORMED');
+    expect((await fetchText('/v1/diagnostics')).text).toContain('SWY_UPSTREAM_MALFORMED');
+  });
+
   it('--dry prints the generated config and writes nothing', async () => {
     const s = setup();
     const result = await runProgram(['--config', s.configPath, '--dry']);

@@ -91,7 +91,7 @@ describe('MarathonPoller', () => {
     expect([fake.eventConnections, fake.openStreams]).toEqual([1, 1]);
     await sleep(100);
     expect(fake.appsRequests).toBe(2);
-    expect(poller.counters).toEqual({ fetches: 2, failures: 0, events: 0, coalescedRuns: 0, resyncs: 1, streamConnections: 1 });
+    expect(poller.counters).toEqual({ lastDurationMs: expect.any(Number), fetches: 2, failures: 0, events: 0, coalescedRuns: 0, resyncs: 1, streamConnections: 1 });
   });
 
   it('a burst of 50 status_update_events becomes at most 3 fetches, and the last one sees the final apps', async () => {
