@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { SwitchyardError } from '../state-poller/errors.js';
 import type { Config, ConfigProblem, DeepReadonly } from './config-schema.js';
 import { validateConfig } from './config-validate.js';
+import { applyOverrides, type Override } from './config-layers.js';
 
 export type { Config, ConfigProblem, LbConfig, MarathonCredentials } from './config-schema.js';
 
@@ -45,11 +46,23 @@ export function parseConfig(raw: unknown, source: string): { config: Config; war
 }
 
 /** Reads, decodes and validates a config.json. Unreadable → SWY_CONFIG_UNREADABLE; bad JSON or values → SWY_CONFIG_INVALID. */
-export async function loadConfigFile(path: string): Promise<{ config: Config; warnings: string[] }> {
+export async function loadConfigFile(path: string, overrides: readonly Override[] = [], optional = false): Promise<{ config: Config; warnings: string[] }> {
+  const raw = await readConfigDocument(path, optional);
+  const applied = applyOverrides(raw, overrides, LIST_KEYS);
+  if (applied.problems.length > 0) throw new ConfigError(path, applied.problems);
+  return parseConfig(applied.doc, path);
+}
+
+/** Keys whose values are lists, so that an environment variable or flag may give them as a comma list. */
+const LIST_KEYS: ReadonlySet<string> = new Set(['masters', 'resolvers', 'IPSources', 'marathon', 'lb.groups', 'lb.sslCerts', 'lb.globalDefaultOptions', 'lb.reloadCommand']);
+
+/** The file's JSON document; {} for an optional file that does not exist (everything from env and flags). */
+async function readConfigDocument(path: string, optional: boolean): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
+    if (optional && (cause as NodeJS.ErrnoException).code === 'ENOENT') return {};
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new SwitchyardError('SWY_CONFIG_UNREADABLE', `${path}: cannot read the configuration file: ${reason}`, { cause });
   }
@@ -60,7 +73,7 @@ export async function loadConfigFile(path: string): Promise<{ config: Config; wa
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new ConfigError(path, [{ path: '', message: `invalid JSON: ${reason}` }], { cause });
   }
-  return parseConfig(raw, path);
+  return raw;
 }
 
 /**

@@ -59,7 +59,7 @@ export interface LbRuntime {
 /** Loads templates, logging each bad override; the previous good set (or the defaults) stays in use. */
 async function templatesFor(dir: string | null, previous: TemplateSet | null, logger: Logger): Promise<TemplateSet> {
   const { set, problems, overridden } = await loadTemplateSet(dir, previous);
-  for (const p of problems) logger.error({ code: 'SWY_LB_TEMPLATE_INVALID', file: p.file }, p.reason);
+  for (const p of problems) (p.fatal ? logger.error.bind(logger) : logger.warn.bind(logger))({ code: 'SWY_LB_TEMPLATE_INVALID', file: p.file }, p.reason);
   if (overridden.length > 0) logger.info({ templatesDir: dir, overridden }, 'templates loaded');
   return set;
 }

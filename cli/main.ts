@@ -4,64 +4,24 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pino, destination } from 'pino';
-import { loadConfigFile, ConfigError } from './config.js';
+import { loadConfigFile, ConfigError, type Config } from './config.js';
+import { envOverrides } from './config-layers.js';
+import { parseArgs, USAGE, type Args } from './args.js';
+import { loadTemplateSet } from '../lb/template-files.js';
+import { resolvePath } from './lb-runtime.js';
 import { runDry } from './dry-run.js';
 import { startGateway } from './gateway.js';
 import { SwitchyardError } from '../state-poller/errors.js';
 
-const USAGE = `Usage: switchyard [--config FILE] [--dry] [--version] [--help]
-
-  --config FILE   configuration file (a mesos-dns config.json works as it is); default ./config.json
-  --dry, -d       print the generated haproxy.cfg to stdout and exit (marathon-lb's --dry); logs go to stderr
-  --version       print the version and exit
-  --help          print this help and exit
-
-mesos-dns's single-dash spellings (-config FILE, -config=FILE, -version) are accepted too.`;
-
-export interface Args {
-  readonly config: string;
-  /** Print the generated HAProxy config and exit (marathon-lb's --dry). */
-  readonly dry: boolean;
-  readonly version: boolean;
-  readonly help: boolean;
-}
-
-/** Parses argv; throws an Error with a message for the user on anything unknown. */
-export function parseArgs(argv: readonly string[]): Args {
-  let config = 'config.json';
-  let dry = false;
-  let version = false;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const [flag, inline] = arg.replace(/^--?/, '--').split(/=(.*)/s, 2) as [string, string | undefined];
-    const noValue = (): true => {
-      if (inline !== undefined) throw new Error(`${flag} takes no value`);
-      return true;
-    };
-    switch (flag) {
-      case '--config': {
-        const value = inline ?? argv[++i];
-        if (value === undefined || value === '') throw new Error('--config needs a file name');
-        config = value;
-        break;
-      }
-      case '--dry':
-      case '--d':
-        dry = noValue();
-        break;
-      case '--version':
-        version = noValue();
-        break;
-      case '--help':
-      case '--h':
-        help = noValue();
-        break;
-      default:
-        throw new Error(`unknown argument "${arg}"`);
-    }
-  }
-  return { config, dry, version, help };
+/** `switchyard check`: the config is valid (main got here); the templates it names must compile too. */
+async function check(config: Config, warnings: readonly string[], baseDir: string): Promise<number> {
+  for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
+  const dir = config.lb.templatesDir === null ? null : resolvePath(baseDir, config.lb.templatesDir);
+  const { problems } = await loadTemplateSet(dir);
+  for (const p of problems) process.stdout.write(`${p.fatal ? 'error' : 'warning'}: ${p.file}: ${p.reason}\n`);
+  if (problems.some((p) => p.fatal)) return 1;
+  process.stdout.write('the configuration is valid\n');
+  return 0;
 }
 
 function packageVersion(): string {
@@ -92,7 +52,10 @@ async function main(): Promise<void> {
   const logFd = args.dry ? 2 : 1;
   let loaded;
   try {
-    loaded = await loadConfigFile(configPath);
+    // File, then environment, then flags: the last word wins, and one schema validates the result.
+    const env = envOverrides(process.env);
+    if (env.problems.length > 0) throw new ConfigError('environment', env.problems);
+    loaded = await loadConfigFile(configPath, [...env.overrides, ...args.overrides], !args.configGiven);
   } catch (error) {
     const problems = error instanceof ConfigError ? error.problems : [];
     const code = error instanceof SwitchyardError ? error.code : 'SWY_CONFIG_INVALID';
@@ -101,6 +64,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { config, warnings } = loaded;
+  if (args.command === 'check') process.exit(await check(config, warnings, dirname(configPath)));
   const logger = pino({ level: config.logLevel, base: { name: 'switchyard' } }, destination({ dest: logFd, sync: true }));
   for (const warning of warnings) logger.warn({ code: 'SWY_CONFIG_WARNING' }, warning);
   if (args.dry) {

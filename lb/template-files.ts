@@ -10,6 +10,8 @@ import { compileTemplate, type RenderTemplate, type TemplateSet, type TemplateSy
 export interface TemplateProblem {
   readonly file: string;
   readonly reason: string;
+  /** False for files that are merely ignored (not a template name, a second file for one template). */
+  readonly fatal: boolean;
 }
 
 /** The shipped templates/ folder, whether this runs from the sources (lb/) or the build (dist/lb/). */
@@ -47,7 +49,7 @@ export async function loadTemplateSet(
   try {
     entries = (await readdir(overridesDir)).sort();
   } catch (error) {
-    problems.push({ file: overridesDir, reason: `cannot read the templates folder: ${(error as Error).message}` });
+    problems.push({ file: overridesDir, reason: `cannot read the templates folder: ${(error as Error).message}`, fatal: true });
     return { set: previous ?? set, problems, overridden };
   }
   const seen = new Map<string, string>();
@@ -57,12 +59,12 @@ export async function loadTemplateSet(
     const match = FILE.exec(entry);
     const name = match?.[1];
     if (match === null || name === undefined || !TEMPLATE_NAMES.includes(name)) {
-      problems.push({ file, reason: `not a template name (expected HAPROXY_<NAME> or HAPROXY_<NAME>.hbs, e.g. HAPROXY_BACKEND_HEAD); ignored` });
+      problems.push({ file, reason: `not a template name (expected HAPROXY_<NAME> or HAPROXY_<NAME>.hbs, e.g. HAPROXY_BACKEND_HEAD); ignored`, fatal: false });
       continue;
     }
     const other = seen.get(name);
     if (other !== undefined) {
-      problems.push({ file, reason: `${other} overrides HAPROXY_${name} already; ignored` });
+      problems.push({ file, reason: `${other} overrides HAPROXY_${name} already; ignored`, fatal: false });
       continue;
     }
     seen.set(name, entry);
@@ -71,7 +73,7 @@ export async function loadTemplateSet(
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      problems.push({ file, reason: `cannot read: ${(error as Error).message}` });
+      problems.push({ file, reason: `cannot read: ${(error as Error).message}`, fatal: true });
       continue;
     }
     const compiled = compileTemplate(name, text, syntax);
@@ -81,7 +83,7 @@ export async function loadTemplateSet(
     } else {
       const kept = previous?.get(name);
       if (kept !== undefined) set.set(name, kept);
-      problems.push({ file, reason: `${compiled.reason}; ${kept !== undefined ? 'the previous version is kept' : 'the default is used'}` });
+      problems.push({ file, reason: `${compiled.reason}; ${kept !== undefined ? 'the previous version is kept' : 'the default is used'}`, fatal: true });
     }
   }
   return { set, problems, overridden };
