@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import { Coalescer } from './coalescer.js';
 import { DiagnosticLog } from './diagnostic-log.js';
+import { Progress } from './progress.js';
 import { asSwitchyardError, SwitchyardError } from './errors.js';
 import { MarathonEventStream, type MarathonEventStreamOptions } from './marathon-events.js';
 import { hostTable, marathonHostnames, normalizeMarathon } from './marathon-normalize.js';
@@ -172,15 +173,21 @@ export class MarathonPoller {
     const now = this.options.now ?? Date.now;
     const started = now();
     this.count.fetches += 1;
+    // Only the first load is watched: later fetches replace apps that are already being served.
+    const progress = store.snapshot.marathon === null ? new Progress(logger, 'loading the Marathon apps') : null;
     try {
+      progress?.at('fetching');
       const fetched = await source.fetch();
+      progress?.at('checking the apps');
       const normalized = normalizeMarathon(fetched.doc);
       if (!normalized.ok) {
         throw new SwitchyardError('SWY_UPSTREAM_MALFORMED', `apps from ${fetched.from} have the wrong shape: ${normalized.message}`);
       }
+      progress?.at('resolving host names', { apps: normalized.state.apps.length });
       const state: MarathonState = { ...normalized.state, hosts: await this.resolveHosts(marathonHostnames(normalized.state)) };
       const snapshot = store.acceptMarathon(state, normalized.diagnostics, now());
       this.count.lastDurationMs = now() - started;
+      progress?.done({ apps: state.apps.length });
       this.diagnostics.report(normalized.diagnostics);
       logger.debug(
         { generation: snapshot.generation, from: fetched.from, reason, ms: now() - started, apps: state.apps.length, hosts: Object.keys(state.hosts).length },
@@ -188,6 +195,7 @@ export class MarathonPoller {
       );
       return { ok: true, generation: snapshot.generation };
     } catch (error) {
+      progress?.done();
       this.count.failures += 1;
       this.count.lastDurationMs = now() - started;
       const failure = asSwitchyardError(error, 'SWY_UPSTREAM_MALFORMED', 'marathon fetch failed');

@@ -4,6 +4,7 @@ import { lookup } from 'node:dns/promises';
 import type { Logger } from 'pino';
 import { asSwitchyardError, SwitchyardError } from './errors.js';
 import { DiagnosticLog } from './diagnostic-log.js';
+import { Progress } from './progress.js';
 import { hostnamesIn, normalizeMesos, parseMesosState } from './normalize.js';
 import { SingleFlight } from './single-flight.js';
 import type { SnapshotStore } from './store.js';
@@ -108,25 +109,33 @@ export class MesosPoller {
     const now = this.options.now ?? Date.now;
     const started = now();
     this.count.polls += 1;
+    // Only the first load is watched: later polls replace a state that is already being served.
+    const progress = store.snapshot.mesos === null ? new Progress(logger, 'loading the Mesos state') : null;
     try {
+      progress?.at('fetching');
       const fetched = await this.options.source.fetch();
+      progress?.at('checking the state');
       const parsed = parseMesosState(fetched.doc);
       if (!parsed.ok) {
         throw new SwitchyardError(parsed.code, `state from ${fetched.from} has the wrong shape: ${parsed.message}`);
       }
       const resolveHost = this.options.resolveHost ?? systemResolveHost;
       const names = hostnamesIn(parsed.doc);
+      progress?.at('resolving host names', { hosts: names.length });
       const hosts = new Map(await Promise.all(names.map(async (name) => [name, await resolveHost(name)] as const)));
+      progress?.at('normalizing');
       const normalized = normalizeMesos(parsed.doc, hosts);
       const snapshot = store.accept(normalized.state, normalized.diagnostics, now());
       this.diagnostics.report(normalized.diagnostics);
       this.count.lastDurationMs = now() - started;
+      progress?.done({ frameworks: normalized.state.frameworks.length });
       logger.debug(
         { generation: snapshot.generation, from: fetched.from, reason, ms: this.count.lastDurationMs, frameworks: normalized.state.frameworks.length },
         'state loaded',
       );
       return { ok: true, generation: snapshot.generation };
     } catch (error) {
+      progress?.done();
       this.count.failures += 1;
       this.count.lastDurationMs = now() - started;
       const failure = asSwitchyardError(error, 'SWY_UPSTREAM_MALFORMED', 'poll failed');
