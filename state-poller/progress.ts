@@ -12,7 +12,7 @@ export class Progress {
   constructor(
     private readonly logger: Logger,
     private readonly what: string,
-    everyMs = 1000,
+    private readonly everyMs = 1000,
   ) {
     this.timer = setInterval(() => this.report(), everyMs);
     this.timer.unref();
@@ -20,7 +20,12 @@ export class Progress {
 
   /** Enters the next step; `detail` says how far the previous one got (e.g. bytes, apps). */
   at(step: string, detail: Record<string, number> = {}): void {
-    if (this.logged) this.logger.info({ step: this.step, ms: Date.now() - this.stepStarted, ...detail }, `${this.what}: ${this.step} done`);
+    const took = Date.now() - this.stepStarted;
+    // A synchronous step (normalizing) gives the timer no chance to fire: a long one is reported when it ends.
+    if (this.logged || took >= this.everyMs) {
+      this.logged = true;
+      this.logger.info({ step: this.step, ms: took, ...detail }, `${this.what}: ${this.step} done`);
+    }
     this.step = step;
     this.stepStarted = Date.now();
   }
@@ -28,7 +33,7 @@ export class Progress {
   /** Stops reporting; a load that was slow enough to report says how long it took in all. */
   done(detail: Record<string, number> = {}): void {
     clearInterval(this.timer);
-    if (this.logged) this.logger.info({ ms: Date.now() - this.started, ...detail }, `${this.what}: done`);
+    if (this.logged || Date.now() - this.started >= this.everyMs) this.logger.info({ ms: Date.now() - this.started, ...detail }, `${this.what}: done`);
   }
 
   private report(): void {

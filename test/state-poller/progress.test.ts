@@ -22,6 +22,15 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers());
 
 describe('Progress', () => {
+  it('reports a long synchronous step when it ends, though the timer could not fire during it', () => {
+    const p = new Progress(logger, 'loading the Mesos state');
+    p.at('normalizing');
+    vi.setSystemTime(Date.now() + 1500); // the clock moves, but no timer runs: as during synchronous work
+    p.at('building records');
+    p.done();
+    expect(lines.map((l) => l.msg)).toEqual(['loading the Mesos state: normalizing done', 'loading the Mesos state: done']);
+  });
+
   it('says nothing about a load that takes under a second', () => {
     const p = new Progress(logger, 'loading the Mesos state');
     p.at('fetching');
