@@ -1,6 +1,6 @@
 // DNS naming rules: mesos-dns's label sanitisers, framework domain fragments and task-id hashes, plus
 // switchyard's rule for labels too long for DNS. Pure functions, no I/O.
-import { createHash } from 'node:crypto';
+import { sha1Words } from './sha1.js';
 
 /** RFC1123 allows leading digits and 63-character labels; RFC952 forbids leading digits and caps at 24. */
 export type LabelSpec = 'rfc1123' | 'rfc952';
@@ -74,7 +74,7 @@ const ZBASE32_ALPHABET = 'ybndrfg8ejkmcpqxot1uwisza345h769';
 
 // Same bit order as github.com/tv42/zbase32: most significant bits first, the final partial group
 // padded with zero bits, no padding characters.
-function zbase32(bytes: Uint8Array): string {
+function zbase32(bytes: readonly number[]): string {
   let out = '';
   let buffer = 0;
   let bits = 0;
@@ -95,7 +95,9 @@ function zbase32(bytes: Uint8Array): string {
  * characters of zbase32(sha1(id)), over the UTF-8 bytes of the id.
  */
 export function taskIdHash(id: string): string {
-  return zbase32(createHash('sha1').update(id, 'utf8').digest()).slice(0, 5);
+  // Five characters carry 25 bits: the first four bytes of the digest are enough.
+  const head = sha1Words(id)[0];
+  return zbase32([head >>> 24, (head >>> 16) & 0xff, (head >>> 8) & 0xff, head & 0xff]).slice(0, 5);
 }
 
 /**

@@ -1,21 +1,10 @@
 // Snapshot → RecordSet: every A, AAAA and SRV record mesos-dns would publish for a Mesos state (reference §1.2–1.4).
 // Pure and deterministic: the same snapshot and options give the same records in the same order.
-import { isIP } from 'node:net';
 import type { Diagnostic, Framework, HostPort, IpSource, MesosState, Task } from '../state-poller/model.js';
-import { domainFrag, fitLabel, label, slaveIdTail, taskIdHash, type LabelSpec } from './names.js';
+import { domainFrag, label, slaveIdTail, taskIdHash, type LabelSpec } from './names.js';
+import { RecordBuilder, type EnumeratedRecord, type NameSlot, type SrvTarget } from './record-builder.js';
 
-export interface SrvTarget {
-  /** Fully qualified, lower case, with the trailing dot. */
-  readonly target: string;
-  readonly port: number;
-}
-
-export interface EnumeratedRecord {
-  readonly name: string;
-  /** An address for A/AAAA, "target:port" for SRV (the mesos-dns /v1/enumerate format). */
-  readonly host: string;
-  readonly rtype: 'A' | 'AAAA' | 'SRV';
-}
+export type { EnumeratedRecord, SrvTarget } from './record-builder.js';
 
 export interface EnumeratedTask {
   readonly name: string;
@@ -51,65 +40,6 @@ export interface RecordOptions {
   readonly nsAddresses: readonly string[];
   /** Also publish mesos-dns's second, unsanitised DiscoveryInfo pass. */
   readonly legacyDiscoveryNames: boolean;
-}
-
-/** The longest name DNS allows, in presentation form with the trailing dot. */
-const MAX_NAME_LENGTH = 254;
-
-/** Collects records as ordered sets, fitting every label to 63 octets. */
-class RecordBuilder {
-  readonly a = new Map<string, string[]>();
-  readonly aaaa = new Map<string, string[]>();
-  readonly srv = new Map<string, SrvTarget[]>();
-  readonly diagnostics: Diagnostic[] = [];
-  private readonly seenSrv = new Map<string, Set<string>>();
-
-  /** Applies switchyard's long-label rule to every label; null (with a diagnostic) for names DNS cannot carry. */
-  fit(name: string): string | null {
-    const labels = name.slice(0, -1).split('.');
-    if (labels.some((l) => l === '')) {
-      this.skip(name, 'the name has an empty label');
-      return null;
-    }
-    const fitted = `${labels.map(fitLabel).join('.')}.`;
-    if (fitted.length > MAX_NAME_LENGTH) {
-      this.skip(name, 'the name is longer than 253 octets');
-      return null;
-    }
-    return fitted;
-  }
-
-  skip(subject: string, message: string): void {
-    this.diagnostics.push({ code: 'SWY_DNS_NAME_SKIPPED', source: 'dns', subject, message });
-  }
-
-  /** Adds an address record; returns the record as published, or null when it was a duplicate or unusable. */
-  address(rawName: string, ip: string): EnumeratedRecord | null {
-    const name = this.fit(rawName);
-    const family = isIP(ip);
-    if (name === null || family === 0) return null;
-    const map = family === 4 ? this.a : this.aaaa;
-    const values = map.get(name) ?? [];
-    if (values.includes(ip)) return null;
-    values.push(ip);
-    map.set(name, values);
-    return { name, host: ip, rtype: family === 4 ? 'A' : 'AAAA' };
-  }
-
-  service(rawName: string, rawTarget: string, port: number): EnumeratedRecord | null {
-    const name = this.fit(rawName);
-    const target = this.fit(rawTarget);
-    if (name === null || target === null) return null;
-    const key = `${target}:${port}`;
-    const seen = this.seenSrv.get(name) ?? new Set<string>();
-    if (seen.has(key)) return null;
-    seen.add(key);
-    this.seenSrv.set(name, seen);
-    const values = this.srv.get(name) ?? [];
-    values.push({ target, port });
-    this.srv.set(name, values);
-    return { name, host: key, rtype: 'SRV' };
-  }
 }
 
 /**
@@ -149,11 +79,45 @@ function taskAddresses(task: Task, agentIps: readonly string[], sources: readonl
   return [];
 }
 
+/**
+ * The names one task name has in a framework, as slots: every task of an app shares them, so each is built and
+ * fitted once per rebuild instead of once per task.
+ */
+class SharedNames {
+  private readonly slots = new Map<string, NameSlot>();
+
+  constructor(
+    private readonly out: RecordBuilder,
+    readonly taskName: string,
+  ) {}
+
+  /** The slot for `kind` (a short key naming the shape), building the name only the first time. */
+  get(kind: string, build: () => string): NameSlot {
+    let slot = this.slots.get(kind);
+    if (slot === undefined) {
+      slot = this.out.slot(build());
+      this.slots.set(kind, slot);
+    }
+    return slot;
+  }
+}
+
 interface TaskContext {
-  readonly taskName: string;
+  readonly shared: SharedNames;
   readonly canonical: string;
   readonly frameworkName: string;
   readonly tail: string;
+  /** label() of DiscoveryInfo protocols and port names, which repeat across tasks. */
+  readonly labels: Map<string, string>;
+}
+
+function memoLabel(memo: Map<string, string>, text: string, spec: LabelSpec): string {
+  let found = memo.get(text);
+  if (found === undefined) {
+    found = label(text, spec);
+    memo.set(text, found);
+  }
+  return found;
 }
 
 function addTaskPass(out: RecordBuilder, ctx: TaskContext, task: Task, taskIps: readonly string[], agentIps: readonly string[], spec: LabelSpec): EnumeratedRecord[] {
@@ -161,31 +125,41 @@ function addTaskPass(out: RecordBuilder, ctx: TaskContext, task: Task, taskIps: 
   const keep = (record: EnumeratedRecord | null): void => {
     if (record !== null) records.push(record);
   };
-  const { taskName, canonical, frameworkName: fname, tail } = ctx;
-  const arec = `${taskName}.${fname}`;
-  for (const ip of taskIps) {
-    keep(out.address(`${arec}${tail}`, ip));
-    keep(out.address(`${canonical}.${fname}${tail}`, ip));
+  const { shared, canonical, frameworkName: fname, tail } = ctx;
+  const taskName = shared.taskName;
+  const host = out.slot(`${canonical}.${fname}${tail}`);
+  const slaveHost = out.slot(`${canonical}.${fname}.slave${tail}`);
+  if (taskIps.length > 0) {
+    const app = shared.get('a', () => `${taskName}.${fname}${tail}`);
+    for (const ip of taskIps) {
+      keep(out.address(app, ip));
+      keep(out.address(host, ip));
+    }
   }
-  for (const ip of agentIps) {
-    keep(out.address(`${arec}.slave${tail}`, ip));
-    keep(out.address(`${canonical}.${fname}.slave${tail}`, ip));
+  if (agentIps.length > 0) {
+    const app = shared.get('a.slave', () => `${taskName}.${fname}.slave${tail}`);
+    for (const ip of agentIps) {
+      keep(out.address(app, ip));
+      keep(out.address(slaveHost, ip));
+    }
   }
-  const slaveTarget = `${canonical}.${fname}.slave${tail}`;
   for (const port of task.ports) {
     for (const proto of ['_tcp', '_udp']) {
-      keep(out.service(`_${taskName}.${proto}.${fname}.slave${tail}`, slaveTarget, port));
-      if (task.discovery === null) keep(out.service(`_${taskName}.${proto}.${fname}${tail}`, slaveTarget, port));
+      keep(out.service(shared.get(`${proto}.slave`, () => `_${taskName}.${proto}.${fname}.slave${tail}`), slaveHost, port));
+      if (task.discovery === null) keep(out.service(shared.get(proto, () => `_${taskName}.${proto}.${fname}${tail}`), slaveHost, port));
     }
   }
   for (const port of task.discovery?.ports ?? []) {
-    const target = `${canonical}.${fname}${tail}`;
-    const proto = label(port.protocol, spec);
+    const proto = memoLabel(ctx.labels, port.protocol, spec);
     const protos = proto === '' ? ['tcp', 'udp'] : [proto];
-    const portName = label(port.name, spec);
+    const portName = memoLabel(ctx.labels, port.name, spec);
     for (const p of protos) {
-      keep(out.service(`_${taskName}._${p}.${fname}${tail}`, target, port.number));
-      if (portName !== '') keep(out.service(`_${portName}._${taskName}._${p}.${fname}${tail}`, target, port.number));
+      // The same shape as the "_tcp" kind above: `_${taskName}._tcp.${fname}${tail}`.
+      keep(out.service(shared.get(`_${p}`, () => `_${taskName}._${p}.${fname}${tail}`), host, port.number));
+      if (portName !== '') {
+        const named = shared.get(`${portName} _${p}`, () => `_${portName}._${taskName}._${p}.${fname}${tail}`);
+        keep(out.service(named, host, port.number));
+      }
     }
   }
   return records;
@@ -202,6 +176,8 @@ function addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions,
   for (const ip of fw.ips) out.address(`${fname}${tail}`, ip);
   if (fw.port !== null && fw.ips.length > 0) out.service(`_framework._tcp.${fname}${tail}`, `${fname}${tail}`, fw.port);
 
+  const sharedNames = new Map<string, SharedNames>();
+  const labels = new Map<string, string>();
   for (const task of fw.tasks) {
     const agentIps = agents.get(task.agentId) ?? [];
     const taskIps = taskAddresses(task, agentIps, options.ipSources);
@@ -209,8 +185,11 @@ function addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions,
     const names: string[] = [];
     if (task.discovery !== null) {
       // mesos-dns's LEGACY pass: the raw DiscoveryInfo name, dots and all, before the sanitised one.
-      if (options.legacyDiscoveryNames) names.push(task.discovery.name.toLowerCase());
-      names.push(label(task.discovery.name, options.spec));
+      const sanitised = label(task.discovery.name, options.spec);
+      const legacy = task.discovery.name.toLowerCase();
+      // A legacy name equal to the sanitised one would only add the same records again (all duplicates).
+      if (options.legacyDiscoveryNames && (legacy !== sanitised || sanitised === '')) names.push(legacy);
+      names.push(sanitised);
     } else {
       names.push(label(task.name, options.spec));
     }
@@ -220,7 +199,12 @@ function addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions,
         out.skip(task.id, `the task name "${task.name}" has no characters a DNS label can carry`);
         continue;
       }
-      const ctx = { taskName, canonical: `${taskName}${suffix}`, frameworkName: fname, tail };
+      let shared = sharedNames.get(taskName);
+      if (shared === undefined) {
+        shared = new SharedNames(out, taskName);
+        sharedNames.set(taskName, shared);
+      }
+      const ctx = { shared, canonical: `${taskName}${suffix}`, frameworkName: fname, tail, labels };
       records.push(...addTaskPass(out, ctx, task, taskIps, agentIps, options.spec));
     }
     tasks.push({ name: task.name, id: task.id, records });

@@ -1,0 +1,139 @@
+// The collector behind buildRecords: ordered, de-duplicated A/AAAA/SRV sets under names fitted to DNS's limits.
+// Pure. Names are fitted once per slot and callers keep slots for names they reuse (every task of an app shares
+// most of its names), because building, fitting and hashing name strings dominated a rebuild at 100k tasks.
+import { isIP } from 'node:net';
+import type { Diagnostic } from '../state-poller/model.js';
+import { fitLabel } from './names.js';
+
+export interface SrvTarget {
+  /** Fully qualified, lower case, with the trailing dot. */
+  readonly target: string;
+  readonly port: number;
+}
+
+export interface EnumeratedRecord {
+  readonly name: string;
+  /** An address for A/AAAA, "target:port" for SRV (the mesos-dns /v1/enumerate format). */
+  readonly host: string;
+  readonly rtype: 'A' | 'AAAA' | 'SRV';
+}
+
+/** The longest name DNS allows, in presentation form with the trailing dot. */
+const MAX_NAME_LENGTH = 254;
+/** Record sets up to this size are searched for duplicates; larger ones get a Set. */
+const SCAN_LIMIT = 16;
+
+/** One name as published: `name` is the fitted name, or null (with the reason) when DNS cannot carry it. */
+export class NameSlot {
+  constructor(
+    readonly raw: string,
+    readonly name: string | null,
+    readonly problem: string,
+  ) {}
+}
+
+/**
+ * True when the fully qualified name is ASCII, has labels of 1 to 63 characters and fits MAX_NAME_LENGTH:
+ * the long-label rule leaves such a name as it is, so one scan replaces split/map/join.
+ */
+function plainName(name: string): boolean {
+  if (name.length > MAX_NAME_LENGTH || name.charCodeAt(name.length - 1) !== 0x2e) return false;
+  let labelLength = 0;
+  for (let i = 0; i < name.length - 1; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x2e) {
+      if (labelLength === 0) return false;
+      labelLength = 0;
+    } else if (c > 0x7f || ++labelLength > 63) {
+      return false;
+    }
+  }
+  return labelLength > 0;
+}
+
+/** switchyard's long-label rule applied to every label, or why the name cannot be published. */
+function fitName(name: string): string | { readonly problem: string } {
+  if (plainName(name)) return name;
+  const labels = name.slice(0, -1).split('.');
+  if (labels.some((l) => l === '')) return { problem: 'the name has an empty label' };
+  const fitted = `${labels.map(fitLabel).join('.')}.`;
+  if (fitted.length > MAX_NAME_LENGTH) return { problem: 'the name is longer than 253 octets' };
+  return fitted;
+}
+
+function sameValue(a: string | SrvTarget, b: string | SrvTarget): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return a.port === b.port && a.target === b.target;
+}
+
+const keyOf = (value: string | SrvTarget): string => (typeof value === 'string' ? value : `${value.target}:${value.port}`);
+
+export class RecordBuilder {
+  readonly a = new Map<string, string[]>();
+  readonly aaaa = new Map<string, string[]>();
+  readonly srv = new Map<string, SrvTarget[]>();
+  readonly diagnostics: Diagnostic[] = [];
+  /** Value keys of the record sets that grew past SCAN_LIMIT. */
+  private readonly index = new Map<readonly (string | SrvTarget)[], Set<string>>();
+
+  /** The slot of a name (a fresh object each time; callers cache the ones they reuse). */
+  slot(raw: string): NameSlot {
+    const fitted = fitName(raw);
+    return typeof fitted === 'string' ? new NameSlot(raw, fitted, '') : new NameSlot(raw, null, fitted.problem);
+  }
+
+  skip(subject: string, message: string): void {
+    this.diagnostics.push({ code: 'SWY_DNS_NAME_SKIPPED', source: 'dns', subject, message });
+  }
+
+  /** The fitted name, or null after recording why it was skipped (once per use, as each use is one record lost). */
+  private nameOf(slot: NameSlot): string | null {
+    if (slot.name === null) this.skip(slot.raw, slot.problem);
+    return slot.name;
+  }
+
+  /** Adds an address record; returns the record as published, or null when it was a duplicate or unusable. */
+  address(at: NameSlot | string, ip: string): EnumeratedRecord | null {
+    const name = this.nameOf(typeof at === 'string' ? this.slot(at) : at);
+    const family = isIP(ip);
+    if (name === null || family === 0) return null;
+    const map = family === 4 ? this.a : this.aaaa;
+    let values = map.get(name);
+    if (values === undefined) {
+      values = [];
+      map.set(name, values);
+    }
+    if (!this.addOnce(values, ip, ip)) return null;
+    values.push(ip);
+    return { name, host: ip, rtype: family === 4 ? 'A' : 'AAAA' };
+  }
+
+  service(at: NameSlot | string, to: NameSlot | string, port: number): EnumeratedRecord | null {
+    const name = this.nameOf(typeof at === 'string' ? this.slot(at) : at);
+    const target = this.nameOf(typeof to === 'string' ? this.slot(to) : to);
+    if (name === null || target === null) return null;
+    let values = this.srv.get(name);
+    if (values === undefined) {
+      values = [];
+      this.srv.set(name, values);
+    }
+    const key = `${target}:${port}`;
+    const value = { target, port };
+    if (!this.addOnce(values, key, value)) return null;
+    values.push(value);
+    return { name, host: key, rtype: 'SRV' };
+  }
+
+  /** Whether `value` is new in `values` (and remembers its key once the set is indexed). */
+  private addOnce(values: readonly (string | SrvTarget)[], key: string, value: string | SrvTarget): boolean {
+    const index = this.index.get(values);
+    if (index !== undefined) {
+      if (index.has(key)) return false;
+      index.add(key);
+      return true;
+    }
+    for (const v of values) if (sameValue(v, value)) return false;
+    if (values.length >= SCAN_LIMIT) this.index.set(values, new Set([...values.map(keyOf), key]));
+    return true;
+  }
+}
