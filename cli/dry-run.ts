@@ -26,7 +26,7 @@ export async function runDry(config: Config, options: { baseDir: string; logger:
   const templatesDir = config.lb.templatesDir === null ? null : resolvePath(baseDir, config.lb.templatesDir);
   const { set, problems } = await loadTemplateSet(templatesDir);
   for (const p of problems) logger.error({ code: 'SWY_LB_TEMPLATE_INVALID', file: p.file }, p.reason);
-  const view = buildView(marathon, viewOptions(config, resolvePath(baseDir, config.lb.configFile)), new Map());
+  const view = buildView(marathon, viewOptions(config, resolvePath(baseDir, config.lb.configFile), baseDir), new Map());
   for (const d of view.diagnostics) logger.warn({ code: d.code, subject: d.subject }, d.message);
   process.stdout.write(renderConfig(view, set).config);
   return 0;

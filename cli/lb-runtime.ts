@@ -1,5 +1,6 @@
 // Wires the load-balancer half from the validated config: view options, templates (watched), the pipeline, and the
 // store's Marathon half feeding it. I/O: reads and watches the templates folder, writes the HAProxy config.
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
@@ -18,8 +19,30 @@ export function resolvePath(baseDir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
-/** The view options of a validated config; `configFile` is already resolved against the config file's folder. */
-export function viewOptions(config: Config, configFile: string): ViewOptions {
+/**
+ * The HAProxy executable to run: as configured, except that a bare `haproxy` missing from PATH is looked for where
+ * Debian installs it (/usr/sbin is not on an ordinary user's PATH). I/O: checks files.
+ */
+export function haproxyBinary(configured: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
+  if (configured.includes('/')) return configured;
+  const dirs = (env.PATH ?? '').split(':').filter((d) => d !== '');
+  if (dirs.some((d) => existsSync(join(d, configured)))) return configured;
+  for (const dir of ['/usr/sbin', '/usr/local/sbin']) if (existsSync(join(dir, configured))) return join(dir, configured);
+  return configured;
+}
+
+/** Paths HAProxy reads (certificates, the admin socket) are resolved against the config file's folder, as files are. */
+function haproxyPath(baseDir: string, path: string): string {
+  return path.startsWith('unix@') || path.startsWith('ipv4@') || path.startsWith('ipv6@') ? path : resolvePath(baseDir, path);
+}
+
+/** The admin socket path as HAProxy and switchyard both use it. */
+export function statsSocketOf(config: Config, baseDir: string): string {
+  return haproxyPath(baseDir, config.lb.statsSocket);
+}
+
+/** The view options of a validated config; relative paths are resolved against `baseDir`, the config file's folder. */
+export function viewOptions(config: Config, configFile: string, baseDir: string): ViewOptions {
   const lb = config.lb;
   return {
     groups: lb.groups,
@@ -37,8 +60,8 @@ export function viewOptions(config: Config, configFile: string): ViewOptions {
     httpsPort: lb.httpsPort,
     appIdPort: lb.appIdPort,
     statsPort: lb.statsPort,
-    sslCerts: lb.sslCerts,
-    statsSocket: lb.statsSocket,
+    sslCerts: lb.sslCerts.map((c) => haproxyPath(baseDir, c)),
+    statsSocket: statsSocketOf(config, baseDir),
     serverStateFile: join(dirname(configFile), 'haproxy.state'),
     globalDefaultOptions: lb.globalDefaultOptions,
     maxconn: lb.maxconn,
@@ -69,14 +92,15 @@ export async function startLbRuntime(config: Config, baseDir: string, store: Sna
   const templatesDir = config.lb.templatesDir === null ? null : resolvePath(baseDir, config.lb.templatesDir);
   let templates = await templatesFor(templatesDir, null, logger);
   const lb = config.lb;
-  const view = viewOptions(config, configFile);
+  const view = viewOptions(config, configFile, baseDir);
+  const binary = haproxyBinary(lb.haproxy.binary);
   // A managed HAProxy: switchyard runs it, starts it on the first valid config and reloads it through its master.
   const managed = lb.haproxy.manage
     ? new ManagedHaproxy({
-        binary: lb.haproxy.binary,
+        binary,
         configFile,
         masterSocket: lb.haproxy.masterSocket === null ? join(dirname(configFile), 'haproxy-master.sock') : resolvePath(baseDir, lb.haproxy.masterSocket),
-        adminSocket: lb.statsSocket,
+        adminSocket: view.statsSocket,
         stateFile: view.serverStateFile,
         logger,
         reloadTimeoutMs: lb.reloadTimeoutSeconds * 1000,
@@ -87,11 +111,11 @@ export async function startLbRuntime(config: Config, baseDir: string, store: Sna
     {
       view,
       configFile,
-      haproxyBinary: config.lb.haproxy.binary,
+      haproxyBinary: binary,
       skipValidation: config.lb.skipValidation,
       reloader,
       // Only when switchyard knows what HAProxy runs (it reloads it), and only on its admin socket.
-      runtime: lb.runtimeApi && reloader !== null ? new RuntimeApi(lb.statsSocket) : null,
+      runtime: lb.runtimeApi && reloader !== null ? new RuntimeApi(view.statsSocket) : null,
       minReloadIntervalMs: config.lb.minReloadIntervalMs,
       removalDeadlineMs: config.lb.haproxy.hardStopAfterSeconds * 1000,
       logger,

@@ -18,7 +18,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_OUTPUT_BYTES = 1024 * 1024;
 // A message is one log line: at most this many ALERTs are quoted, the rest stay in `output`.
 const MAX_ALERTS_IN_MESSAGE = 3;
-const INSTALL_HINT = 'install HAProxy 2.x (Debian/Ubuntu: apt-get install haproxy) or set the haproxy binary path';
+const INSTALL_HINT = 'install HAProxy 2.x (Debian/Ubuntu: apt-get install haproxy) or set lb.haproxy.binary';
 
 export async function checkConfig(path: string, options: CheckOptions = {}): Promise<CheckResult> {
   const binary = options.binary ?? 'haproxy';

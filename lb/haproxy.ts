@@ -2,7 +2,7 @@
 // process list from the master CLI, restart with backoff when the master dies, stop. I/O: spawns and signals
 // HAProxy, talks to its CLI sockets, writes the state file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { HaproxyError } from './haproxy-errors.js';
@@ -136,7 +136,9 @@ export class ManagedHaproxy {
 
   /** Spawns a master and waits for its first worker; on failure the master is gone and the error carries its output. */
   async #launch(): Promise<void> {
-    const { binary, configFile, masterSocket } = this.#options;
+    const { binary, configFile, masterSocket, stateFile } = this.#options;
+    // An empty state file spares the first start HAProxy's "Can't open global server state file" warning.
+    await writeFile(stateFile, '', { flag: 'a' }).catch(() => undefined);
     const timeoutMs = this.#options.startTimeoutMs ?? 10_000;
     const mark = this.#output.mark();
     const child = spawn(binary, ['-W', '-S', masterSocket, '-f', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -160,7 +162,10 @@ export class ManagedHaproxy {
     const deadline = Date.now() + timeoutMs;
     let lastProblem = '';
     for (;;) {
-      if (spawnError !== null) return fail(`cannot run ${binary}: ${messageOf(spawnError)}`);
+      if (spawnError !== null) {
+        const missing = (spawnError as NodeJS.ErrnoException).code === 'ENOENT';
+        return fail(missing ? `${binary} not found; install HAProxy 2.x (Debian/Ubuntu: apt-get install haproxy) or set lb.haproxy.binary` : `cannot run ${binary}: ${messageOf(spawnError)}`);
+      }
       if (child.exitCode !== null || child.signalCode !== null) {
         const how = child.exitCode ?? child.signalCode;
         return fail(this.#phase === 'stopping' ? 'stopped before a worker was running' : `exited (${how}) before a worker was running`);

@@ -154,7 +154,7 @@ export class LbPipeline {
   private fail(code: string, message: string, output: string): ApplyOutcome {
     this.counters.failures += 1;
     this.lastError = { code, message, output, at: Date.now() };
-    this.options.logger.error({ code, err: message }, 'load balancer config not applied; HAProxy keeps the last good config');
+    this.options.logger.error({ code, err: message }, 'load balancer config not applied');
     return { kind: 'failed', code, message, output };
   }
 

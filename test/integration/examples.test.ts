@@ -65,7 +65,9 @@ describe('the sample cluster that npm start serves', () => {
     expect(config.lb.configFile).toBe('../run/haproxy.cfg');
     expect(readFileSync(join(repoRoot, '.gitignore'), 'utf8').split('\n')).toContain('run/');
     expect(config.lb.syslogSocket).toBeNull();
-    for (const cert of config.lb.sslCerts) expect(existsSync(join(repoRoot, cert))).toBe(true); // HAProxy reads it from the repository root
+    // Relative to examples/, as every path of a config: switchyard hands HAProxy the absolute paths.
+    for (const cert of config.lb.sslCerts) expect(existsSync(join(examples, cert))).toBe(true);
+    expect(config.lb.statsSocket).toBe('../run/haproxy.sock');
   });
 
   it('every Marathon task is a Mesos task of the marathon framework, on the same agent and ports', () => {
@@ -102,7 +104,7 @@ describe('the sample cluster that npm start serves', () => {
     const normalized = normalizeMarathon(marathon);
     if (!normalized.ok) throw new Error(normalized.message);
     expect(normalized.diagnostics).toEqual([]);
-    const view = buildView(normalized.state, viewOptions(config, join(repoRoot, 'run/haproxy.cfg')), new Map());
+    const view = buildView(normalized.state, viewOptions(config, join(repoRoot, 'run/haproxy.cfg'), examples), new Map());
     expect(view.diagnostics).toEqual([]);
     const backends = view.services.map((s) => [s.backend, s.mode, s.bindAddr, s.service.servers.map((v) => `${v.ip}:${v.port}`)]);
     expect(backends).toEqual([
