@@ -1,18 +1,24 @@
-// The DNS listener: dns2 UDP and TCP sockets on one address and port, answering from the current Zone.
-// I/O shell around the pure answer(): it only decodes, looks up, sends, forwards and counts.
+// The DNS listener on one address and port: a UDP socket answered from the answer table where it can (the fast
+// path), and dns2's TCP server. I/O shell around pure code: it reads, looks up, sends, forwards and counts.
+import dgram, { type RemoteInfo } from 'node:dgram';
 import type { Socket } from 'node:net';
 import dns2 from 'dns2';
 import type { Logger } from 'pino';
 import type { Zone } from './zone.js';
-import { answer, reply, fullyQualified, sizeLimit, type AnswerOptions, type Outcome, type Query } from './answer.js';
+import { answer, reply, sizeLimit, type AnswerOptions, type Outcome, type Query } from './answer.js';
+import { fastAnswer, type FastOptions } from './fast-path.js';
 import { listen } from './listen.js';
 import type { Forwarder } from './forwarder.js';
-import { CLASS_IN, HEADER_LENGTH, RCODE, TYPE, encodeQuestion, optRecord } from './wire.js';
+import { forwardQueryBytes, installParseGuard, queryFromPacket, type Dns2Packet } from './query.js';
+import { TableSwap } from './table-swap.js';
+import { RCODE, TYPE } from './wire.js';
 import { rejectReason, truncateReply } from './message-check.js';
 
+export { forwardQueryBytes, queryFromPacket } from './query.js';
+
 type Transport = 'udp' | 'tcp';
-type Dns2Packet = InstanceType<typeof dns2.Packet>;
-type Send = (response: Dns2Packet | Buffer) => Promise<Buffer>;
+/** Sends one reply (dns2's TCP send, or a UDP send to the client); may throw on a closed socket. */
+type Send = (bytes: Buffer) => unknown;
 
 export interface DnsServerOptions {
   readonly listener: string;
@@ -35,72 +41,45 @@ export interface DnsStats {
   forwardFailures: number;
   truncated: number;
   malformed: number;
+  /** UDP questions answered by copying from the answer table (the fast path); the rest went through answer(). */
+  fastAnswered: number;
 }
 
 const TYPE_NAMES = new Map<number, string>(Object.entries(TYPE).map(([name, code]) => [code, name]));
 const RCODE_NAMES = new Map<number, string>(Object.entries(RCODE).map(([name, code]) => [code, name]));
 
-let guardInstalled = false;
-
-/**
- * dns2's servers call Packet.parse themselves, so the pre-decode checks of message-check.ts are put in front of it.
- * They only refuse messages that cannot be valid (counts larger than the message, a "." inside a question label).
- */
-function installParseGuard(): void {
-  if (guardInstalled) return;
-  guardInstalled = true;
-  const original = dns2.Packet.parse.bind(dns2.Packet);
-  dns2.Packet.parse = (buffer: Buffer): Dns2Packet => {
-    const reason = rejectReason(buffer);
-    if (reason !== null) throw new Error(`malformed DNS message: ${reason}`);
-    return original(buffer);
-  };
-}
-
-/** dns2's Packet → the fields answer() needs. */
-export function queryFromPacket(packet: Dns2Packet): Query {
-  const question = packet.questions[0];
-  const opt = packet.additionals.find((r) => r.type === TYPE.OPT) as
-    | { class?: number; version?: number }
-    | undefined;
-  return {
-    id: packet.header.id,
-    opcode: packet.header.opcode,
-    rd: packet.header.rd === 1,
-    qdcount: packet.questions.length,
-    name: question?.name ?? '',
-    type: question?.type ?? 0,
-    qclass: question?.class ?? CLASS_IN,
-    edns: opt === undefined ? null : { udpSize: opt.class ?? 512, version: opt.version ?? 0 },
-  };
-}
-
-/** The query re-encoded for an upstream resolver: same ID, RD and question, and an OPT when the client sent one. */
-export function forwardQueryBytes(query: Query): Buffer {
-  const header = Buffer.alloc(HEADER_LENGTH);
-  header.writeUInt16BE(query.id, 0);
-  header[2] = query.rd ? 0x01 : 0;
-  header.writeUInt16BE(1, 4);
-  header.writeUInt16BE(query.edns === null ? 0 : 1, 10);
-  const parts = [header, encodeQuestion(fullyQualified(query.name), query.type, query.qclass)];
-  if (query.edns !== null) parts.push(optRecord(Math.max(512, query.edns.udpSize)));
-  return Buffer.concat(parts);
-}
-
 export class DnsServer {
-  private zone: Zone | null = null;
   private rotation = 0;
-  private udp: InstanceType<typeof dns2.UDPServer> | null = null;
+  private udp: dgram.Socket | null = null;
   private tcp: InstanceType<typeof dns2.TCPServer> | null = null;
   /** Open TCP connections, closed on close() so an idle or chatty client cannot hold shutdown up. */
   private readonly connections = new Set<Socket>();
-  readonly stats: DnsStats = { questions: {}, rcodes: {}, forwarded: 0, forwardFailures: 0, truncated: 0, malformed: 0 };
+  private readonly swap: TableSwap;
+  private readonly fastOptions: FastOptions;
+  readonly stats: DnsStats = { questions: {}, rcodes: {}, forwarded: 0, forwardFailures: 0, truncated: 0, malformed: 0, fastAnswered: 0 };
 
-  constructor(private readonly options: DnsServerOptions) {}
+  constructor(private readonly options: DnsServerOptions) {
+    this.fastOptions = { recursionAvailable: options.recursionAvailable, setTruncateBit: options.setTruncateBit };
+    this.swap = new TableSwap(2, (error) => options.logger.error({ err: error }, 'could not encode the answer table; answering through the general path'));
+  }
 
-  /** Swaps in the zone of a new snapshot; questions already being answered keep the zone they started with. */
+  /**
+   * Hands over the zone of a new snapshot. Its answer table is built in short slices between questions; until it
+   * is ready the previous zone and table are answered from (the very first zone is answered at once, without a
+   * table). A small zone is swapped in before this returns. Each reply comes wholly from one zone.
+   */
   setZone(zone: Zone): void {
-    this.zone = zone;
+    this.swap.offer(zone);
+  }
+
+  /** Resolves once the latest zone given to setZone is answered from its table. */
+  zoneSettled(): Promise<void> {
+    return this.swap.settled();
+  }
+
+  /** True while the answer table of a newer zone is being built (the previous one is still answered from). */
+  get rebuilding(): boolean {
+    return this.swap.pending;
   }
 
   /** Binds UDP and TCP; resolves to the port both listen on. */
@@ -110,7 +89,7 @@ export class DnsServer {
     for (let attempt = 0; attempt < 20; attempt++) {
       const tcp = dns2.createTCPServer();
       const tcpPort = await listen(tcp, port, listener);
-      const udp = dns2.createUDPServer({ type: listener.includes(':') ? 'udp6' : 'udp4' });
+      const udp = dgram.createSocket({ type: listener.includes(':') ? 'udp6' : 'udp4' });
       try {
         await bindUdp(udp, tcpPort, listener);
       } catch (error) {
@@ -125,13 +104,8 @@ export class DnsServer {
         socket.once('close', () => this.connections.delete(socket));
       });
       tcp.on('request', (request, send, client) => this.handle(request, send, 'tcp', client as Socket));
-      udp.on('request', (request, send) => this.handle(request, send, 'udp', null));
-      const malformed = (error: Error): void => {
-        this.stats.malformed++;
-        this.options.logger.debug({ code: 'SWY_DNS_MALFORMED', err: error.message }, 'dropped a malformed DNS message');
-      };
-      tcp.on('requestError', malformed);
-      udp.on('requestError', malformed);
+      udp.on('message', (message, remote) => this.datagram(udp, message, remote));
+      tcp.on('requestError', (error: Error) => this.malformed(error.message));
       // Keep serving when one socket reports a transient error (e.g. a send to a vanished client).
       udp.on('error', (error: Error) => this.options.logger.warn({ err: error.message }, 'DNS UDP socket error'));
       tcp.on('error', (error: Error) => this.options.logger.warn({ err: error.message }, 'DNS TCP socket error'));
@@ -143,6 +117,7 @@ export class DnsServer {
   }
 
   async close(): Promise<void> {
+    this.swap.close();
     const closing: Promise<void>[] = [];
     if (this.udp !== null) {
       const udp = this.udp;
@@ -159,6 +134,56 @@ export class DnsServer {
     await Promise.all(closing);
   }
 
+  private malformed(reason: string): void {
+    this.stats.malformed++;
+    this.options.logger.debug({ code: 'SWY_DNS_MALFORMED', err: reason }, 'dropped a malformed DNS message');
+  }
+
+  /** One UDP datagram: from the table when the fast path serves it, otherwise decoded and answered in full. */
+  private datagram(socket: dgram.Socket, message: Buffer, remote: RemoteInfo): void {
+    const served = this.swap.current;
+    if (served.table !== null) {
+      const fast = fastAnswer(served.table, message, 'udp', this.rotation, this.fastOptions);
+      if (fast !== null) {
+        this.rotation++;
+        this.stats.fastAnswered++;
+        this.count(fast.qtype);
+        this.sent(fast.rcode, fast.truncated);
+        socket.send(fast.bytes, remote.port, remote.address, this.sendFailed);
+        return;
+      }
+    }
+    const reason = rejectReason(message);
+    if (reason !== null) {
+      this.malformed(`malformed DNS message: ${reason}`);
+      return;
+    }
+    let request: Dns2Packet;
+    try {
+      request = dns2.Packet.parse(message);
+    } catch (error) {
+      this.malformed(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    this.handle(request, (bytes) => socket.send(bytes, remote.port, remote.address, this.sendFailed), 'udp', null);
+  }
+
+  private readonly sendFailed = (error: unknown): void => {
+    if (error !== null && error !== undefined) this.options.logger.debug({ err: String(error) }, 'could not send a DNS reply');
+  };
+
+  private count(qtype: number): void {
+    const typeName = TYPE_NAMES.get(qtype) ?? 'OTHER';
+    this.stats.questions[typeName] = (this.stats.questions[typeName] ?? 0) + 1;
+  }
+
+  private sent(rcode: number, truncated: boolean): void {
+    const rcodeName = RCODE_NAMES.get(rcode) ?? String(rcode);
+    this.stats.rcodes[rcodeName] = (this.stats.rcodes[rcodeName] ?? 0) + 1;
+    if (truncated) this.stats.truncated++;
+  }
+
+  /** The general path: a decoded query answered by answer() from the zone being served, or forwarded. */
   private handle(request: Dns2Packet, send: Send, transport: Transport, client: Socket | null): void {
     // A response arriving on the server port is never answered: answering could loop between two servers.
     // Over TCP the connection is closed, since dns2 would otherwise keep waiting for our reply.
@@ -175,11 +200,10 @@ export class DnsServer {
       forwarding: this.options.forwarder !== null,
       setTruncateBit: this.options.setTruncateBit,
     };
-    const typeName = TYPE_NAMES.get(query.type) ?? 'OTHER';
-    this.stats.questions[typeName] = (this.stats.questions[typeName] ?? 0) + 1;
+    this.count(query.type);
     let outcome: Outcome;
     try {
-      outcome = answer(this.zone, this.options.apex, query, options);
+      outcome = answer(this.swap.current.zone, this.options.apex, query, options);
     } catch (error) {
       this.options.logger.error({ err: error, name: query.name }, 'failed to answer a DNS question');
       outcome = reply(query, RCODE.SERVFAIL, false, options);
@@ -214,21 +238,16 @@ export class DnsServer {
   }
 
   private sendReply(send: Send, bytes: Buffer, rcode: number, truncated: boolean): void {
-    const rcodeName = RCODE_NAMES.get(rcode) ?? String(rcode);
-    this.stats.rcodes[rcodeName] = (this.stats.rcodes[rcodeName] ?? 0) + 1;
-    if (truncated) this.stats.truncated++;
-    // dns2's UDP send returns a promise and its TCP send returns nothing; either may throw on a closed socket.
-    const failed = (error: unknown): void => this.options.logger.debug({ err: String(error) }, 'could not send a DNS reply');
+    this.sent(rcode, truncated);
     try {
-      const sent: unknown = send(bytes);
-      if (sent instanceof Promise) sent.catch(failed);
+      send(bytes);
     } catch (error) {
-      failed(error);
+      this.sendFailed(error);
     }
   }
 }
 
-function bindUdp(socket: InstanceType<typeof dns2.UDPServer>, port: number, host: string): Promise<void> {
+function bindUdp(socket: dgram.Socket, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(port, host, () => {

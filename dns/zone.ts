@@ -1,5 +1,5 @@
 // The authoritative zone built from a RecordSet: which names exist, and the encoded records for each (name, type).
-// Pure: encoding is memoized per zone (a zone is never mutated), so each (name, type) is encoded at most once.
+// Pure: encoding is memoized per zone (its records never change), so each (name, type) is encoded at most once.
 import type { RecordSet, SrvTarget } from './records.js';
 import {
   RCODE,
@@ -39,26 +39,34 @@ export class Zone {
   readonly apex: string;
   readonly records: RecordSet;
   readonly params: ZoneParams;
-  /** Every name that exists: owners of records, the apex, and empty non-terminals between them. */
-  private readonly existing = new Set<string>();
+  /**
+   * Every name that exists: owners of records, the apex, and empty non-terminals between them. Computed on first
+   * use, or handed over by the answer table, which finds the same names while it encodes (in slices, between
+   * questions), so that building a zone never blocks the server for the whole walk.
+   */
+  private existingNames: { has(name: string): boolean } | null = null;
   private readonly cache = new Map<string, EncodedAnswer>();
 
   constructor(records: RecordSet, params: ZoneParams) {
     this.apex = records.apex;
     this.records = records;
     this.params = params;
-    this.existing.add(this.apex);
-    for (const map of [records.a, records.aaaa, records.srv]) {
-      for (const name of map.keys()) this.addWithAncestors(name);
-    }
   }
 
-  private addWithAncestors(name: string): void {
-    let current = name;
-    while (current.length > this.apex.length && !this.existing.has(current)) {
-      this.existing.add(current);
-      current = current.slice(current.indexOf('.') + 1);
+  private get existing(): { has(name: string): boolean } {
+    if (this.existingNames === null) {
+      const names = new Set<string>([this.apex]);
+      for (const map of [this.records.a, this.records.aaaa, this.records.srv]) {
+        for (const name of map.keys()) addWithAncestors(names, name, this.apex);
+      }
+      this.existingNames = names;
     }
+    return this.existingNames;
+  }
+
+  /** Uses `names` (which must hold exactly the names that exist) instead of walking the records again. */
+  adoptNames(names: { has(name: string): boolean }): void {
+    this.existingNames ??= names;
   }
 
   /** How many (name, type) answers are memoized; exposed for tests and metrics. */
@@ -85,6 +93,16 @@ export class Zone {
       this.cache.set(key, found);
     }
     return found;
+  }
+
+  /** The answer for an in-zone (name, type), encoded afresh; `answer` memoizes this. */
+  encode(name: string, qtype: number): EncodedAnswer {
+    return this.build(name, qtype);
+  }
+
+  /** The authority section of a negative answer (NXDOMAIN or NODATA) to a question for `name` (lower case). */
+  negativeAuthority(name: string): Buffer {
+    return this.negativeSoa(compressionContext(name));
   }
 
   private build(name: string, qtype: number): EncodedAnswer {
@@ -155,5 +173,14 @@ export class Zone {
     const owner = encodeCompressedName(this.apex, ctx);
     const ttl = Math.min(this.params.ttl, this.params.soa.minimum);
     return encodeRecord(owner, TYPE.SOA, ttl, soaRdata(this.params.soa, ctx));
+  }
+}
+
+/** Adds `name` and every name between it and the apex (empty non-terminals exist too). */
+export function addWithAncestors(names: Set<string>, name: string, apex: string): void {
+  let current = name;
+  while (current.length > apex.length && !names.has(current)) {
+    names.add(current);
+    current = current.slice(current.indexOf('.') + 1);
   }
 }

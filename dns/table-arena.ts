@@ -1,0 +1,97 @@
+// Low-level writers for the answer table: a growing byte arena that writes names compressed against the question
+// name at offset 12 (as wire.ts's encodeCompressedName does), a growing int list, and IPv4 parsing. Pure.
+
+const QUESTION_OFFSET = 12;
+
+/** A byte buffer that grows by doubling. */
+export class Arena {
+  bytes = Buffer.alloc(1 << 16);
+  used = 0;
+
+  ensure(n: number): void {
+    if (this.used + n <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.used + n) size *= 2;
+    const next = Buffer.alloc(size);
+    this.bytes.copy(next, 0, 0, this.used);
+    this.bytes = next;
+  }
+
+  /** A name compressed against the question: its own leading labels, then a pointer to the shared suffix. */
+  writeName(name: string, question: string): void {
+    this.ensure(name.length + 2);
+    const out = this.bytes;
+    const cuts = sharedSuffix(name, question);
+    const own = Math.floor(cuts / 65536);
+    let at = this.used;
+    let lengthAt = at++;
+    for (let i = 0; i < own; i++) {
+      const c = name.charCodeAt(i);
+      if (c === 0x2e) {
+        out[lengthAt] = at - lengthAt - 1;
+        lengthAt = at++;
+      } else {
+        out[at++] = c & 0xff;
+      }
+    }
+    if (own === name.length) {
+      out[lengthAt] = 0; // nothing shared: the whole name, ending in the root label
+    } else {
+      const pointer = QUESTION_OFFSET + (cuts % 65536);
+      out[lengthAt] = 0xc0 | (pointer >> 8);
+      out[at++] = pointer & 0xff;
+    }
+    this.used = at;
+  }
+}
+
+/** A list of 32-bit integers that grows by doubling. */
+export class IntList {
+  items = new Int32Array(1 << 12);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.items.length) {
+      const next = new Int32Array(this.items.length * 2);
+      next.set(this.items);
+      this.items = next;
+    }
+    this.items[this.length++] = value;
+  }
+}
+
+/** The four bytes of a dotted-quad IPv4 address (records.ts publishes only valid ones) as an unsigned number. */
+export function ipv4Number(ip: string): number {
+  let value = 0;
+  let octet = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 0x2e) {
+      value = value * 256 + octet;
+      octet = 0;
+    } else {
+      octet = octet * 10 + (c - 0x30);
+    }
+  }
+  return value * 256 + octet;
+}
+
+/**
+ * Where the longest run of trailing labels shared by `name` and `question` starts in each (both lower case, fully
+ * qualified), packed as nameCut * 65536 + questionCut; a cut equal to the length means nothing is shared.
+ */
+export function sharedSuffix(name: string, question: string): number {
+  let i = name.length - 1;
+  let j = question.length - 1;
+  while (i > 0 && j > 0) {
+    const pi = name.lastIndexOf('.', i - 1);
+    const pj = question.lastIndexOf('.', j - 1);
+    if (i - pi !== j - pj) break;
+    let k = 1;
+    while (k < i - pi && name.charCodeAt(pi + k) === question.charCodeAt(pj + k)) k++;
+    if (k < i - pi) break;
+    i = pi;
+    j = pj;
+  }
+  return (i + 1) * 65536 + (j + 1);
+}
