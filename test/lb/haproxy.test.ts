@@ -235,6 +235,6 @@ describe('ManagedHaproxy', () => {
   it('rejects start() with HAProxy\'s output when the config is bad, and when the binary is missing', async () => {
     writeFileSync(files.configFile, 'global\n  maxconn 100\nfrontend f\n  bind 127.0.0.1:1 bogus_bind_option\n');
     await expect(managed().start()).rejects.toMatchObject({ code: 'SWY_HAPROXY_START_FAILED', message: expect.stringContaining('bogus_bind_option') });
-    await expect(managed({ binary: `${files.dir}/no-haproxy` }).start()).rejects.toMatchObject({ code: 'SWY_HAPROXY_START_FAILED', message: expect.stringContaining('ENOENT') });
+    await expect(managed({ binary: `${files.dir}/no-haproxy` }).start()).rejects.toMatchObject({ code: 'SWY_HAPROXY_START_FAILED', message: expect.stringMatching(/no-haproxy not found; install HAProxy 2.x .* or set lb.haproxy.binary/) });
   });
 });
