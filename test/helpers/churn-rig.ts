@@ -170,6 +170,20 @@ export class ChurnRig {
     }, 20);
   }
 
+  /** Waits until the pipeline has not started a run for `quietMs` (what an event set off is done). */
+  async waitForQuiet(quietMs: number, timeoutMs: number): Promise<void> {
+    let last = await this.lbStatus();
+    let since = performance.now();
+    await until(`the load balancer quiet for ${quietMs} ms`, timeoutMs, async () => {
+      const now = await this.lbStatus();
+      if (now.runs !== last.runs || now.writes !== last.writes) {
+        last = now;
+        since = performance.now();
+      }
+      return performance.now() - since >= quietMs ? true : null;
+    }, 20);
+  }
+
   /** Stops switchyard (which stops its HAProxy), the fake Marathon, and removes the temp folders. */
   async stop(): Promise<void> {
     await this.program.stop();
