@@ -1,6 +1,6 @@
 // Every positive answer of a Zone encoded once, in one buffer, found by (name, type); the fast path copies from it.
 // Pure. TableBuilder does the work in steps, so the server can answer from the old table between them.
-import { sharedSuffix } from './table-arena.js';
+import { isAscii, sharedCut, type NameIndex } from './name-index.js';
 import { TYPE } from './wire.js';
 import type { Zone } from './zone.js';
 
@@ -24,14 +24,18 @@ export const ENTRY = { START: 0, ANSWERS_END: 1, END: 2, ANSWERS: 3, ADDITIONAL:
 export class AnswerTable {
   /** Negative authority sections by question shape: see negativeAuthority. */
   private readonly negatives = new Map<number, Buffer>();
-  /** SOA mname and rname as the zone compares them for compression. */
-  private readonly mname: string;
-  private readonly rname: string;
+  /** SOA mname and rname as the zone compares them (lower case), or null when not ASCII (see negativeAuthority). */
+  private readonly mname: Buffer | null;
+  private readonly rname: Buffer | null;
+  /** The apex as the fast path compares it. */
+  readonly apexBytes: Buffer;
 
   constructor(
     readonly zone: Zone,
-    /** Every name that exists (lower case, fully qualified) → its index. */
+    /** Every name that exists (lower case, fully qualified) → its number. */
     readonly names: ReadonlyMap<string, number>,
+    /** The same names by their bytes, for the fast path. */
+    readonly index: NameIndex,
     /** names × SLOTS: the entry answering that (name, type), or -1 for NODATA. */
     readonly slots: Int32Array,
     /** entries × ENTRY.STRIDE. */
@@ -40,35 +44,33 @@ export class AnswerTable {
     readonly recordStarts: Int32Array,
     readonly bytes: Buffer,
   ) {
-    this.mname = zone.params.soa.mname.toLowerCase();
-    this.rname = zone.params.soa.rname.toLowerCase();
+    const lower = (name: string): Buffer | null => (isAscii(name) ? Buffer.from(name.toLowerCase(), 'latin1') : null);
+    this.mname = lower(zone.params.soa.mname);
+    this.rname = lower(zone.params.soa.rname);
+    this.apexBytes = Buffer.from(zone.apex, 'latin1');
   }
 
-  /** The entry for a name index and question type; -1 when the name has no records of that type (NODATA). */
+  /** The entry for a name number and question type; -1 when the name has no records of that type (NODATA). */
   entry(nameIndex: number, qtype: number): number {
     const slot = SLOT_OF_TYPE.get(qtype);
     return slot === undefined ? -1 : (this.slots[nameIndex * SLOTS + slot] ?? -1);
   }
 
   /**
-   * The apex SOA of a negative answer for `name` (lower case, in the zone). Its bytes depend only on where the
-   * apex, SOA mname and rname can point into the question: the name's length and where the suffix it shares with
-   * mname and with rname starts in them. So a handful of entries serve every missing name, and random names cannot grow it.
+   * The apex SOA of a negative answer to a question for the in-zone name in `name[0, length)` (dotted, ASCII, lower
+   * case). Its bytes depend only on where the apex, the SOA mname and rname can point into the question: the name's
+   * length and where the suffix it shares with mname and with rname starts in them. So a handful of entries serve
+   * every missing name, and random names cannot grow the cache. Null when mname or rname is not ASCII (then the
+   * bytes comparison could differ from the zone's, so the general path answers).
    */
-  negativeAuthority(name: string): Buffer {
-    // Compared as the zone compares them (toLowerCase), so names that share a key really share the bytes.
-    const lower = name.toLowerCase();
-    const key = (name.length * 256 + cutIn(this.mname, lower)) * 256 + cutIn(this.rname, lower);
+  negativeAuthority(name: Uint8Array, length: number): Buffer | null {
+    if (this.mname === null || this.rname === null) return null;
+    const key = (length * 256 + sharedCut(name, length, this.mname, this.mname.length)) * 256 + sharedCut(name, length, this.rname, this.rname.length);
     let found = this.negatives.get(key);
     if (found === undefined) {
-      found = this.zone.negativeAuthority(name);
+      found = this.zone.negativeAuthority(Buffer.from(name.subarray(0, length)).toString('latin1'));
       this.negatives.set(key, found);
     }
     return found;
   }
-}
-
-/** Where, in `soaName`, the labels it shares with `name` start. */
-function cutIn(soaName: string, name: string): number {
-  return Math.floor(sharedSuffix(soaName, name) / 65536);
 }

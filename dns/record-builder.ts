@@ -21,10 +21,17 @@ export interface EnumeratedRecord {
 /** The longest name DNS allows, in presentation form with the trailing dot. */
 const MAX_NAME_LENGTH = 254;
 /** Record sets up to this size are searched for duplicates; larger ones get a Set. */
-const SCAN_LIMIT = 16;
+const SCAN_LIMIT = 64;
 
-/** One name as published: `name` is the fitted name, or null (with the reason) when DNS cannot carry it. */
+/**
+ * One name as published: `name` is the fitted name, or null (with the reason) when DNS cannot carry it. The slot
+ * remembers the name's record sets once looked up (sets are never replaced, so the references stay right).
+ */
 export class NameSlot {
+  a: string[] | undefined = undefined;
+  aaaa: string[] | undefined = undefined;
+  srv: SrvTarget[] | undefined = undefined;
+
   constructor(
     readonly raw: string,
     readonly name: string | null,
@@ -94,46 +101,58 @@ export class RecordBuilder {
 
   /** Adds an address record; returns the record as published, or null when it was a duplicate or unusable. */
   address(at: NameSlot | string, ip: string): EnumeratedRecord | null {
-    const name = this.nameOf(typeof at === 'string' ? this.slot(at) : at);
+    const slot = typeof at === 'string' ? this.slot(at) : at;
+    const name = this.nameOf(slot);
     const family = isIP(ip);
     if (name === null || family === 0) return null;
-    const map = family === 4 ? this.a : this.aaaa;
-    let values = map.get(name);
+    let values = family === 4 ? slot.a : slot.aaaa;
     if (values === undefined) {
-      values = [];
-      map.set(name, values);
+      const map = family === 4 ? this.a : this.aaaa;
+      values = map.get(name);
+      if (values === undefined) {
+        values = [];
+        map.set(name, values);
+      }
+      if (family === 4) slot.a = values;
+      else slot.aaaa = values;
     }
-    if (!this.addOnce(values, ip, ip)) return null;
+    if (!this.addOnce(values, ip)) return null;
     values.push(ip);
     return { name, host: ip, rtype: family === 4 ? 'A' : 'AAAA' };
   }
 
   service(at: NameSlot | string, to: NameSlot | string, port: number): EnumeratedRecord | null {
-    const name = this.nameOf(typeof at === 'string' ? this.slot(at) : at);
+    const slot = typeof at === 'string' ? this.slot(at) : at;
+    const name = this.nameOf(slot);
     const target = this.nameOf(typeof to === 'string' ? this.slot(to) : to);
     if (name === null || target === null) return null;
-    let values = this.srv.get(name);
+    let values = slot.srv;
     if (values === undefined) {
-      values = [];
-      this.srv.set(name, values);
+      values = this.srv.get(name);
+      if (values === undefined) {
+        values = [];
+        this.srv.set(name, values);
+      }
+      slot.srv = values;
     }
-    const key = `${target}:${port}`;
     const value = { target, port };
-    if (!this.addOnce(values, key, value)) return null;
+    if (!this.addOnce(values, value)) return null;
     values.push(value);
-    return { name, host: key, rtype: 'SRV' };
+    return { name, host: keyOf(value), rtype: 'SRV' };
   }
 
   /** Whether `value` is new in `values` (and remembers its key once the set is indexed). */
-  private addOnce(values: readonly (string | SrvTarget)[], key: string, value: string | SrvTarget): boolean {
-    const index = this.index.get(values);
+  private addOnce(values: readonly (string | SrvTarget)[], value: string | SrvTarget): boolean {
+    // Only sets past SCAN_LIMIT have an index, so smaller ones skip the lookup.
+    const index = values.length > SCAN_LIMIT ? this.index.get(values) : undefined;
     if (index !== undefined) {
+      const key = keyOf(value);
       if (index.has(key)) return false;
       index.add(key);
       return true;
     }
     for (const v of values) if (sameValue(v, value)) return false;
-    if (values.length >= SCAN_LIMIT) this.index.set(values, new Set([...values.map(keyOf), key]));
+    if (values.length >= SCAN_LIMIT) this.index.set(values, new Set([...values.map(keyOf), keyOf(value)]));
     return true;
   }
 }

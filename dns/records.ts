@@ -81,22 +81,56 @@ function taskAddresses(task: Task, agentIps: readonly string[], sources: readonl
 
 /**
  * The names one task name has in a framework, as slots: every task of an app shares them, so each is built and
- * fitted once per rebuild instead of once per task.
+ * fitted once per rebuild instead of once per task (and looked up without building a key string).
  */
 class SharedNames {
-  private readonly slots = new Map<string, NameSlot>();
+  private host: NameSlot | null = null;
+  private slaveHost: NameSlot | null = null;
+  /** SRV names by protocol label ("_tcp" …), under `fname.slave` and under `fname`. */
+  private readonly slaveSrv = new Map<string, NameSlot>();
+  private readonly srv = new Map<string, NameSlot>();
+  /** `_port._task._proto` names, by port name then protocol. */
+  private readonly named = new Map<string, Map<string, NameSlot>>();
 
   constructor(
     private readonly out: RecordBuilder,
     readonly taskName: string,
+    private readonly fname: string,
+    private readonly tail: string,
   ) {}
 
-  /** The slot for `kind` (a short key naming the shape), building the name only the first time. */
-  get(kind: string, build: () => string): NameSlot {
-    let slot = this.slots.get(kind);
+  /** `task.fname.`: the A/AAAA name of every task of the app. */
+  hostName(): NameSlot {
+    return (this.host ??= this.out.slot(`${this.taskName}.${this.fname}${this.tail}`));
+  }
+
+  /** `task.fname.slave.`: the same, with the agents' addresses. */
+  slaveHostName(): NameSlot {
+    return (this.slaveHost ??= this.out.slot(`${this.taskName}.${this.fname}.slave${this.tail}`));
+  }
+
+  /** `_task._proto.fname.slave.` when `slave`, else `_task._proto.fname.`; `proto` has its "_". */
+  srvName(proto: string, slave: boolean): NameSlot {
+    const map = slave ? this.slaveSrv : this.srv;
+    let slot = map.get(proto);
     if (slot === undefined) {
-      slot = this.out.slot(build());
-      this.slots.set(kind, slot);
+      slot = this.out.slot(`_${this.taskName}.${proto}.${this.fname}${slave ? '.slave' : ''}${this.tail}`);
+      map.set(proto, slot);
+    }
+    return slot;
+  }
+
+  /** `_port._task._proto.fname.`; `proto` has its "_". */
+  namedSrv(portName: string, proto: string): NameSlot {
+    let byProto = this.named.get(portName);
+    if (byProto === undefined) {
+      byProto = new Map();
+      this.named.set(portName, byProto);
+    }
+    let slot = byProto.get(proto);
+    if (slot === undefined) {
+      slot = this.out.slot(`_${portName}._${this.taskName}.${proto}.${this.fname}${this.tail}`);
+      byProto.set(proto, slot);
     }
     return slot;
   }
@@ -109,6 +143,8 @@ interface TaskContext {
   readonly tail: string;
   /** label() of DiscoveryInfo protocols and port names, which repeat across tasks. */
   readonly labels: Map<string, string>;
+  /** "_" + a protocol label, which repeats across tasks too. */
+  readonly protos: Map<string, string>;
 }
 
 function memoLabel(memo: Map<string, string>, text: string, spec: LabelSpec): string {
@@ -126,44 +162,48 @@ function addTaskPass(out: RecordBuilder, ctx: TaskContext, task: Task, taskIps: 
     if (record !== null) records.push(record);
   };
   const { shared, canonical, frameworkName: fname, tail } = ctx;
-  const taskName = shared.taskName;
   const host = out.slot(`${canonical}.${fname}${tail}`);
   const slaveHost = out.slot(`${canonical}.${fname}.slave${tail}`);
   if (taskIps.length > 0) {
-    const app = shared.get('a', () => `${taskName}.${fname}${tail}`);
+    const app = shared.hostName();
     for (const ip of taskIps) {
       keep(out.address(app, ip));
       keep(out.address(host, ip));
     }
   }
   if (agentIps.length > 0) {
-    const app = shared.get('a.slave', () => `${taskName}.${fname}.slave${tail}`);
+    const app = shared.slaveHostName();
     for (const ip of agentIps) {
       keep(out.address(app, ip));
       keep(out.address(slaveHost, ip));
     }
   }
   for (const port of task.ports) {
-    for (const proto of ['_tcp', '_udp']) {
-      keep(out.service(shared.get(`${proto}.slave`, () => `_${taskName}.${proto}.${fname}.slave${tail}`), slaveHost, port));
-      if (task.discovery === null) keep(out.service(shared.get(proto, () => `_${taskName}.${proto}.${fname}${tail}`), slaveHost, port));
+    for (const proto of PROTOCOLS) {
+      keep(out.service(shared.srvName(proto, true), slaveHost, port));
+      if (task.discovery === null) keep(out.service(shared.srvName(proto, false), slaveHost, port));
     }
   }
   for (const port of task.discovery?.ports ?? []) {
     const proto = memoLabel(ctx.labels, port.protocol, spec);
-    const protos = proto === '' ? ['tcp', 'udp'] : [proto];
+    const protos = proto === '' ? BOTH_PROTOCOLS : [proto];
     const portName = memoLabel(ctx.labels, port.name, spec);
     for (const p of protos) {
-      // The same shape as the "_tcp" kind above: `_${taskName}._tcp.${fname}${tail}`.
-      keep(out.service(shared.get(`_${p}`, () => `_${taskName}._${p}.${fname}${tail}`), host, port.number));
-      if (portName !== '') {
-        const named = shared.get(`${portName} _${p}`, () => `_${portName}._${taskName}._${p}.${fname}${tail}`);
-        keep(out.service(named, host, port.number));
+      let underscored = ctx.protos.get(p);
+      if (underscored === undefined) {
+        underscored = `_${p}`;
+        ctx.protos.set(p, underscored);
       }
+      // The same name as the "_tcp" SRV name above: `_${taskName}._tcp.${fname}${tail}`.
+      keep(out.service(shared.srvName(underscored, false), host, port.number));
+      if (portName !== '') keep(out.service(shared.namedSrv(portName, underscored), host, port.number));
     }
   }
   return records;
 }
+
+const PROTOCOLS = ['_tcp', '_udp'] as const;
+const BOTH_PROTOCOLS = ['tcp', 'udp'] as const;
 
 function addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions, agents: ReadonlyMap<string, readonly string[]>): EnumeratedFramework {
   const tail = `.${options.domain}.`;
@@ -178,6 +218,7 @@ function addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions,
 
   const sharedNames = new Map<string, SharedNames>();
   const labels = new Map<string, string>();
+  const protos = new Map<string, string>();
   for (const task of fw.tasks) {
     const agentIps = agents.get(task.agentId) ?? [];
     const taskIps = taskAddresses(task, agentIps, options.ipSources);
@@ -201,10 +242,10 @@ function addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions,
       }
       let shared = sharedNames.get(taskName);
       if (shared === undefined) {
-        shared = new SharedNames(out, taskName);
+        shared = new SharedNames(out, taskName, fname, tail);
         sharedNames.set(taskName, shared);
       }
-      const ctx = { shared, canonical: `${taskName}${suffix}`, frameworkName: fname, tail, labels };
+      const ctx = { shared, canonical: `${taskName}${suffix}`, frameworkName: fname, tail, labels, protos };
       records.push(...addTaskPass(out, ctx, task, taskIps, agentIps, options.spec));
     }
     tasks.push({ name: task.name, id: task.id, records });

@@ -6,7 +6,7 @@ import dns2 from 'dns2';
 import type { Logger } from 'pino';
 import type { Zone } from './zone.js';
 import { answer, reply, sizeLimit, type AnswerOptions, type Outcome, type Query } from './answer.js';
-import { fastAnswer, type FastOptions } from './fast-path.js';
+import { fastAnswer, type FastInfo, type FastOptions } from './fast-path.js';
 import { listen } from './listen.js';
 import type { Forwarder } from './forwarder.js';
 import { forwardQueryBytes, installParseGuard, queryFromPacket, type Dns2Packet } from './query.js';
@@ -56,6 +56,7 @@ export class DnsServer {
   private readonly connections = new Set<Socket>();
   private readonly swap: TableSwap;
   private readonly fastOptions: FastOptions;
+  private readonly fastInfo: FastInfo = { qtype: 0, rcode: 0, truncated: false };
   readonly stats: DnsStats = { questions: {}, rcodes: {}, forwarded: 0, forwardFailures: 0, truncated: 0, malformed: 0, fastAnswered: 0 };
 
   constructor(private readonly options: DnsServerOptions) {
@@ -143,13 +144,15 @@ export class DnsServer {
   private datagram(socket: dgram.Socket, message: Buffer, remote: RemoteInfo): void {
     const served = this.swap.current;
     if (served.table !== null) {
-      const fast = fastAnswer(served.table, message, 'udp', this.rotation, this.fastOptions);
+      const info = this.fastInfo;
+      const fast = fastAnswer(served.table, message, 'udp', this.rotation, this.fastOptions, info);
       if (fast !== null) {
         this.rotation++;
         this.stats.fastAnswered++;
-        this.count(fast.qtype);
-        this.sent(fast.rcode, fast.truncated);
-        socket.send(fast.bytes, remote.port, remote.address, this.sendFailed);
+        this.count(info.qtype);
+        this.sent(info.rcode, info.truncated);
+        // No callback: Node then tries a synchronous send first; a failure comes back as an 'error' event (logged).
+        socket.send(fast, remote.port, remote.address);
         return;
       }
     }

@@ -3,25 +3,62 @@
 
 const QUESTION_OFFSET = 12;
 
-/** A byte buffer that grows by doubling. */
+/** A byte buffer that grows by doubling, written at its end. */
 export class Arena {
-  bytes = Buffer.alloc(1 << 16);
+  bytes: Buffer;
   used = 0;
+
+  constructor(size: number) {
+    this.bytes = Buffer.allocUnsafe(Math.max(1 << 12, size));
+  }
 
   ensure(n: number): void {
     if (this.used + n <= this.bytes.length) return;
-    let size = this.bytes.length * 2;
-    while (size < this.used + n) size *= 2;
-    const next = Buffer.alloc(size);
+    let size = Math.ceil(this.bytes.length * 1.5);
+    while (size < this.used + n) size = Math.ceil(size * 1.5);
+    // Unzeroed: only bytes below `used` are ever read, and each of those was written.
+    const next = Buffer.allocUnsafe(size);
     this.bytes.copy(next, 0, 0, this.used);
     this.bytes = next;
   }
 
-  /** A name compressed against the question: its own leading labels, then a pointer to the shared suffix. */
-  writeName(name: string, question: string): void {
+  /** Big-endian 16 and 32-bit values; the caller has ensured room. */
+  u16(value: number): void {
+    const at = this.used;
+    this.bytes[at] = value >>> 8;
+    this.bytes[at + 1] = value & 0xff;
+    this.used = at + 2;
+  }
+
+  u32(value: number): void {
+    const at = this.used;
+    this.bytes[at] = value >>> 24;
+    this.bytes[at + 1] = (value >>> 16) & 0xff;
+    this.bytes[at + 2] = (value >>> 8) & 0xff;
+    this.bytes[at + 3] = value & 0xff;
+    this.used = at + 4;
+  }
+
+  /** Appends a copy of its own bytes [start, end). */
+  copyWithin(start: number, end: number): void {
+    this.ensure(end - start);
+    this.bytes.copyWithin(this.used, start, end);
+    this.used += end - start;
+  }
+
+  append(bytes: Buffer): void {
+    this.ensure(bytes.length);
+    bytes.copy(this.bytes, this.used);
+    this.used += bytes.length;
+  }
+
+  /**
+   * A name compressed against the question: its own leading labels, then a pointer to the suffix it shares with
+   * the question. `cuts` says where that suffix starts in each, as sharedSuffix packs it.
+   */
+  writeName(name: string, cuts: number): void {
     this.ensure(name.length + 2);
     const out = this.bytes;
-    const cuts = sharedSuffix(name, question);
     const own = Math.floor(cuts / 65536);
     let at = this.used;
     let lengthAt = at++;

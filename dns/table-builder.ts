@@ -1,234 +1,277 @@
 // Builds a Zone's AnswerTable: every name that exists, and the encoded answers for its A, AAAA, SRV and ANY questions.
-// Pure. The work is done in bounded steps (about `budget` names each), so the server answers between them.
-import { AnswerTable, ENTRY, SLOTS, SLOT_OF_TYPE } from './answer-table.js';
-import { Arena, IntList, ipv4Number } from './table-arena.js';
+// Pure. The work is done in bounded steps (about `budget` items each), so the server answers between them.
+import { AnswerTable, SLOTS, SLOT_OF_TYPE } from './answer-table.js';
+import { NameIndex } from './name-index.js';
+import { IntList, ipv4Number, sharedSuffix } from './table-arena.js';
+import { Entries } from './table-entries.js';
 import type { SrvTarget } from './records.js';
 import { TYPE, ipv6Bytes } from './wire.js';
-import type { EncodedAnswer, Zone } from './zone.js';
+import type { Zone } from './zone.js';
 
-const OWNER_IS_QUESTION = 0xc00c;
+const SLOT = { A: 0, AAAA: 1, SRV: 2, ANY: 3 } as const;
+/** Bytes of an A or AAAA record after its owner: type, class, TTL, RDLENGTH, address. */
+const ADDRESS_TAIL = { [TYPE.A]: 14, [TYPE.AAAA]: 26 } as const;
+
+type Phase = 'names' | 'a' | 'aaaa' | 'srv' | 'any' | 'index' | 'done';
 
 export class TableBuilder {
   private readonly names = new Map<string, number>();
   private readonly order: string[] = [];
-  private readonly sources: Iterator<string>[];
+  /**
+   * Each name's parent (the name less its first label; -1 for the apex). Names and their ancestors form the tree
+   * of label suffixes, so the longest suffix two names share (what compression points at) is their nearest common
+   * ancestor, found by walking up with no string work.
+   */
+  private readonly parents = new IntList();
+  private phase: Phase = 'names';
+  private sources: Iterator<[string, readonly (string | SrvTarget)[]]>[];
+  /** About how many bytes the answers will take, so the arena is allocated once (large regrowths cost full GCs). */
+  private estimate = 0;
+  private a: Iterator<[string, readonly string[]]>;
+  private aaaa: Iterator<[string, readonly string[]]>;
+  private srv: Iterator<[string, readonly SrvTarget[]]>;
+  /** Names with answers of two or more types, whose ANY entry is built last. */
+  private readonly mixed: number[] = [];
+  private mixedDone = 0;
+  private indexed = 0;
   private slots = new Int32Array(0);
-  private encoded = 0;
-  private readonly arena = new Arena();
-  private readonly entries = new IntList();
-  private readonly recordStarts = new IntList();
+  private index = new NameIndex(0);
+  private store = new Entries(0);
   private readonly ttl: number;
 
   constructor(private readonly zone: Zone) {
     const { a, aaaa, srv } = zone.records;
-    this.sources = [a.keys(), aaaa.keys(), srv.keys()];
+    this.sources = [a.entries(), aaaa.entries(), srv.entries()];
+    this.a = a.entries();
+    this.aaaa = aaaa.entries();
+    this.srv = srv.entries();
     this.ttl = zone.params.ttl >>> 0;
     this.addName(zone.apex);
   }
 
-  /** Does about `budget` names of work; returns the finished table, or null while there is more to do. */
+  /** Does about `budget` names or record sets of work; returns the finished table, or null while there is more. */
   step(budget: number): AnswerTable | null {
     let left = budget;
-    while (this.sources.length > 0 && left > 0) {
-      const next = this.sources[0]?.next();
-      if (next === undefined || next.done === true) {
-        this.sources.shift();
-        if (this.sources.length === 0) this.slots = new Int32Array(this.order.length * SLOTS).fill(-1);
-        continue;
-      }
-      this.addWithAncestors(next.value);
+    while (left > 0 && this.phase !== 'done') {
       left--;
+      if (this.phase === 'names') this.namesStep();
+      else if (this.phase === 'a') this.addressStep(this.a, TYPE.A, 'aaaa');
+      else if (this.phase === 'aaaa') this.addressStep(this.aaaa, TYPE.AAAA, 'srv');
+      else if (this.phase === 'srv') this.srvStep();
+      else if (this.phase === 'any') this.anyStep();
+      else this.indexStep();
     }
-    while (this.sources.length === 0 && this.encoded < this.order.length && left > 0) {
-      this.encodeName(this.encoded, this.order[this.encoded] ?? '');
-      this.encoded++;
-      left--;
-    }
-    if (this.sources.length > 0 || this.encoded < this.order.length) return null;
-    this.zone.adoptNames(this.names);
-    const entries = this.entries.items.subarray(0, this.entries.length);
-    const starts = this.recordStarts.items.subarray(0, this.recordStarts.length);
-    return new AnswerTable(this.zone, this.names, this.slots, entries, starts, this.arena.bytes.subarray(0, this.arena.used));
+    if (this.phase !== 'done') return null;
+    const { entries, starts, bytes } = this.store.done();
+    return new AnswerTable(this.zone, this.names, this.index, this.slots, entries, starts, bytes);
   }
 
-  private addName(name: string): void {
-    this.names.set(name, this.order.length);
+  private namesStep(): void {
+    const next = this.sources[0]?.next();
+    if (next !== undefined && next.done !== true) {
+      const [name, values] = next.value;
+      this.addWithAncestors(name);
+      // A: 16 bytes, AAAA: 28; SRV: the record with a compressed target plus its share of glue, typically 40–60.
+      this.estimate += values.length * (this.sources.length === 3 ? 16 : this.sources.length === 2 ? 28 : 56);
+      return;
+    }
+    this.sources.shift();
+    if (this.sources.length > 0) return;
+    this.store = new Entries(this.estimate + 4096);
+    this.slots = new Int32Array(this.order.length * SLOTS).fill(-1);
+    this.index = new NameIndex(this.order.length);
+    // The zone needs the same set for its general path (and for encoding the apex below): hand it over.
+    this.zone.adoptNames(this.names);
+    this.phase = 'a';
+  }
+
+  private addName(name: string): number {
+    const index = this.order.length;
+    this.names.set(name, index);
     this.order.push(name);
+    this.parents.push(-1);
+    return index;
   }
 
   /** As zone.ts's addWithAncestors: empty non-terminals between a name and the apex exist too. */
   private addWithAncestors(name: string): void {
     let current = name;
-    while (current.length > this.zone.apex.length && !this.names.has(current)) {
-      this.addName(current);
+    let child = -1;
+    while (current.length > this.zone.apex.length) {
+      const known = this.names.get(current);
+      const index = known ?? this.addName(current);
+      if (child >= 0) this.parents.items[child] = index;
+      if (known !== undefined) return;
+      child = index;
       current = current.slice(current.indexOf('.') + 1);
     }
+    if (child >= 0 && current === this.zone.apex) this.parents.items[child] = 0;
   }
 
-  private encodeName(index: number, name: string): void {
+  /** Notes a positive entry for (name, slot) and what ANY will be: that entry alone, or all of them (later). */
+  private setSlot(index: number, slot: number, entry: number): void {
     const base = index * SLOTS;
-    if (name === this.zone.apex) {
-      // One name with every type (SOA, NS, glue, perhaps A): encoded by the zone itself, then copied.
-      for (const [type, slot] of SLOT_OF_TYPE) this.slots[base + slot] = this.copyEntry(this.zone.encode(name, type));
+    this.slots[base + slot] = entry;
+    const any = this.slots[base + SLOT.ANY] ?? -1;
+    if (any < 0) this.slots[base + SLOT.ANY] = entry;
+    else if (any !== -2) {
+      this.slots[base + SLOT.ANY] = -2; // more than one type: built in the 'any' phase
+      this.mixed.push(index);
+    }
+  }
+
+  private addressStep(source: Iterator<[string, readonly string[]]>, type: number, next: Phase): void {
+    const item = source.next();
+    if (item.done === true) {
+      this.phase = next;
       return;
     }
-    const { a, aaaa, srv } = this.zone.records;
-    const v4 = a.get(name) ?? [];
-    const v6 = aaaa.get(name) ?? [];
-    const targets = srv.get(name) ?? [];
-    const found: number[] = [];
-    const entryA = v4.length > 0 ? this.addressEntry(v4, TYPE.A) : -1;
-    const entryAaaa = v6.length > 0 ? this.addressEntry(v6, TYPE.AAAA) : -1;
-    const entrySrv = targets.length > 0 ? this.srvEntry(name, targets) : -1;
-    for (const e of [entryA, entryAaaa, entrySrv]) if (e >= 0) found.push(e);
-    this.slots[base + 0] = entryA;
-    this.slots[base + 1] = entryAaaa;
-    this.slots[base + 2] = entrySrv;
-    // ANY is every type in that order, with the SRV glue; with one type it is that type's entry, byte for byte.
-    this.slots[base + 3] = found.length === 0 ? -1 : found.length === 1 ? (found[0] ?? -1) : this.concatEntries(found, entrySrv);
-  }
-
-  /** Starts an entry at the arena's end; returns its index. `finish` fills in the rest. */
-  private begin(): number {
-    const index = this.entries.length / ENTRY.STRIDE;
-    const start = this.arena.used;
-    for (const value of [start, start, start, 0, 0, this.recordStarts.length]) this.entries.push(value);
-    return index;
-  }
-
-  private finish(entry: number, answersEnd: number, answers: number, additional: number): number {
-    const at = entry * ENTRY.STRIDE;
-    this.entries.items[at + ENTRY.ANSWERS_END] = answersEnd;
-    this.entries.items[at + ENTRY.END] = this.arena.used;
-    this.entries.items[at + ENTRY.ANSWERS] = answers;
-    this.entries.items[at + ENTRY.ADDITIONAL] = additional;
-    return entry;
-  }
-
-  /** Owner, type, class IN, TTL and RDLENGTH; returns the offset of RDLENGTH to patch when it is not known yet. */
-  private recordHead(type: number, rdlength: number): number {
-    const out = this.arena.bytes;
-    let at = this.arena.used;
-    out.writeUInt16BE(type, at + 0);
-    out.writeUInt16BE(1, at + 2);
-    out.writeUInt32BE(this.ttl, at + 4);
-    out.writeUInt16BE(rdlength, at + 8);
-    at += 10;
-    this.arena.used = at;
-    return at - 2;
-  }
-
-  private writeAddress(ip: string, type: number): void {
-    const out = this.arena.bytes;
-    if (type === TYPE.A) {
-      this.recordHead(TYPE.A, 4);
-      out.writeUInt32BE(ipv4Number(ip), this.arena.used);
-      this.arena.used += 4;
-    } else {
-      this.recordHead(TYPE.AAAA, 16);
-      ipv6Bytes(ip).copy(out, this.arena.used);
-      this.arena.used += 16;
-    }
-  }
-
-  private addressEntry(ips: readonly string[], type: number): number {
-    const entry = this.begin();
-    this.arena.ensure(ips.length * 30);
+    const [name, ips] = item.value;
+    const index = this.names.get(name) ?? -1;
+    if (index < 0 || ips.length === 0) return;
+    const entry = this.store.begin();
+    const tail = ADDRESS_TAIL[type === TYPE.A ? TYPE.A : TYPE.AAAA];
+    this.store.arena.ensure(ips.length * (2 + tail));
     for (const ip of ips) {
-      this.recordStarts.push(this.arena.used);
-      this.arena.bytes.writeUInt16BE(OWNER_IS_QUESTION, this.arena.used);
-      this.arena.used += 2;
-      this.writeAddress(ip, type);
+      this.store.recordStarts.push(this.store.arena.used);
+      this.store.arena.u16(0xc00c); // the owner is the question name
+      this.address(ip, type);
     }
-    return this.finish(entry, this.arena.used, ips.length, 0);
+    this.setSlot(index, type === TYPE.A ? SLOT.A : SLOT.AAAA, this.store.finish(entry, this.store.arena.used, ips.length, 0));
+  }
+
+  private address(ip: string, type: number): void {
+    const arena = this.store.arena;
+    if (type === TYPE.A) {
+      this.head(TYPE.A, 4);
+      arena.u32(ipv4Number(ip));
+    } else {
+      this.head(TYPE.AAAA, 16);
+      ipv6Bytes(ip).copy(arena.bytes, arena.used);
+      arena.used += 16;
+    }
+  }
+
+  /** Type, class IN, TTL and RDLENGTH; returns where RDLENGTH is, to patch when it is not known yet. */
+  private head(type: number, rdlength: number): number {
+    const arena = this.store.arena;
+    arena.u16(type);
+    arena.u16(1);
+    arena.u32(this.ttl);
+    arena.u16(rdlength);
+    return arena.used - 2;
+  }
+
+  /**
+   * Where compression of `name` (number `nameIndex`, or -1 when it is not in the table) against `question`
+   * (number `questionIndex`) cuts both, packed as table-arena.ts's sharedSuffix packs it.
+   */
+  private cuts(name: string, nameIndex: number, question: string, questionIndex: number): number {
+    if (nameIndex < 0) return sharedSuffix(name, question);
+    let a = nameIndex;
+    let b = questionIndex;
+    const parents = this.parents.items;
+    const order = this.order;
+    while (a !== b && a >= 0 && b >= 0) {
+      if ((order[a]?.length ?? 0) >= (order[b]?.length ?? 0)) a = parents[a] ?? -1;
+      else b = parents[b] ?? -1;
+    }
+    const shared = a === b && a >= 0 ? (order[a]?.length ?? 0) : 0;
+    return (name.length - shared) * 65536 + (question.length - shared);
   }
 
   /** SRV answers (priority 0, the zone's weight) and, as additional data, the first A and AAAA of each target. */
-  private srvEntry(question: string, targets: readonly SrvTarget[]): number {
-    const entry = this.begin();
-    const { a, aaaa } = this.zone.records;
+  private srvStep(): void {
+    const item = this.srv.next();
+    if (item.done === true) {
+      this.phase = 'any';
+      return;
+    }
+    const [question, targets] = item.value;
+    const questionIndex = this.names.get(question) ?? -1;
+    if (questionIndex < 0 || targets.length === 0) return;
+    const arena = this.store.arena;
+    const weight = this.zone.params.srvWeight;
+    const entry = this.store.begin();
+    // Targets come in runs (a task's ports share its target): look each run's target up once.
+    let last = '';
+    let lastIndex = -1;
+    let lastCuts = 0;
     for (const { target, port } of targets) {
-      this.arena.ensure(name32(target));
-      this.recordStarts.push(this.arena.used);
-      this.arena.bytes.writeUInt16BE(OWNER_IS_QUESTION, this.arena.used);
-      this.arena.used += 2;
-      const rdlengthAt = this.recordHead(TYPE.SRV, 0);
-      const rdataStart = this.arena.used;
-      this.arena.bytes.writeUInt16BE(0, rdataStart);
-      this.arena.bytes.writeUInt16BE(this.zone.params.srvWeight, rdataStart + 2);
-      this.arena.bytes.writeUInt16BE(port, rdataStart + 4);
-      this.arena.used += 6;
-      this.arena.writeName(target, question);
-      this.arena.bytes.writeUInt16BE(this.arena.used - rdataStart, rdlengthAt);
-    }
-    const answersEnd = this.arena.used;
-    let additional = 0;
-    const seen = new Set<string>();
-    for (const { target } of targets) {
-      if (seen.has(target)) continue;
-      seen.add(target);
-      for (const [list, type] of [[a.get(target), TYPE.A], [aaaa.get(target), TYPE.AAAA]] as const) {
-        const ip = list?.[0];
-        if (ip === undefined) continue;
-        this.arena.writeName(target, question);
-        this.arena.ensure(30);
-        this.writeAddress(ip, type);
-        additional++;
+      if (target !== last) {
+        last = target;
+        lastIndex = this.names.get(target) ?? -1;
+        lastCuts = this.cuts(target, lastIndex, question, questionIndex);
       }
+      arena.ensure(2 + 10 + 6 + target.length + 2);
+      this.store.recordStarts.push(arena.used);
+      arena.u16(0xc00c);
+      const rdlengthAt = this.head(TYPE.SRV, 0);
+      const rdataStart = arena.used;
+      arena.u16(0);
+      arena.u16(weight);
+      arena.u16(port);
+      arena.writeName(target, lastCuts);
+      arena.bytes.writeUInt16BE(arena.used - rdataStart, rdlengthAt);
     }
-    return this.finish(entry, answersEnd, targets.length, additional);
-  }
-
-  /** A new entry with the answers of `parts` in order and the additional records of `withAdditional`. */
-  private concatEntries(parts: readonly number[], withAdditional: number): number {
-    const entry = this.begin();
-    let answers = 0;
-    for (const part of parts) {
-      const at = part * ENTRY.STRIDE;
-      const start = this.entries.items[at + ENTRY.START] ?? 0;
-      const count = this.entries.items[at + ENTRY.ANSWERS] ?? 0;
-      const first = this.entries.items[at + ENTRY.FIRST_RECORD] ?? 0;
-      for (let r = 0; r < count; r++) this.recordStarts.push(this.arena.used + (this.recordStarts.items[first + r] ?? 0) - start);
-      this.copyBytes(start, this.entries.items[at + ENTRY.ANSWERS_END] ?? 0);
-      answers += count;
-    }
-    const answersEnd = this.arena.used;
+    const answersEnd = arena.used;
     let additional = 0;
-    if (withAdditional >= 0) {
-      const at = withAdditional * ENTRY.STRIDE;
-      this.copyBytes(this.entries.items[at + ENTRY.ANSWERS_END] ?? 0, this.entries.items[at + ENTRY.END] ?? 0);
-      additional = this.entries.items[at + ENTRY.ADDITIONAL] ?? 0;
+    // Each distinct target once, in order of first appearance: short lists are scanned, long ones get a Set.
+    const seen = targets.length > 32 ? new Set<string>() : null;
+    for (let t = 0; t < targets.length; t++) {
+      const target = targets[t]?.target ?? '';
+      let repeated = false;
+      if (seen !== null) {
+        repeated = seen.has(target);
+        seen.add(target);
+      } else {
+        for (let u = 0; u < t && !repeated; u++) repeated = targets[u]?.target === target;
+      }
+      if (!repeated) additional += this.glue(target, question, questionIndex);
     }
-    return this.finish(entry, answersEnd, answers, additional);
+    this.setSlot(questionIndex, SLOT.SRV, this.store.finish(entry, answersEnd, targets.length, additional));
   }
 
-  private copyBytes(start: number, end: number): void {
-    this.arena.ensure(end - start);
-    this.arena.bytes.copy(this.arena.bytes, this.arena.used, start, end);
-    this.arena.used += end - start;
+  /** The target's first A and first AAAA record, owned by the compressed target name; returns how many. */
+  private glue(target: string, question: string, questionIndex: number): number {
+    const index = this.names.get(target) ?? -1;
+    if (index < 0) return 0;
+    let count = 0;
+    const cuts = this.cuts(target, index, question, questionIndex);
+    for (let slot = SLOT.A; slot <= SLOT.AAAA; slot++) {
+      const entry = this.slots[index * SLOTS + slot] ?? -1;
+      if (entry < 0) continue;
+      // Copy the tail of that entry's first record: everything after its owner pointer.
+      const first = this.store.firstRecord(entry);
+      const tail = slot === SLOT.A ? ADDRESS_TAIL[TYPE.A] : ADDRESS_TAIL[TYPE.AAAA];
+      this.store.arena.writeName(target, cuts);
+      this.store.arena.ensure(tail);
+      this.store.arena.copyWithin(first + 2, first + 2 + tail);
+      count++;
+    }
+    return count;
   }
 
-  /** An entry holding an answer the zone encoded; -1 when it has no answers (NODATA). */
-  private copyEntry(found: EncodedAnswer): number {
-    if (found.answers.length === 0) return -1;
-    const entry = this.begin();
-    for (const record of found.answers) {
-      this.recordStarts.push(this.arena.used);
-      this.arena.ensure(record.length);
-      record.copy(this.arena.bytes, this.arena.used);
-      this.arena.used += record.length;
+  /** ANY for names with several types: their answers in type order (A, AAAA, SRV) and the SRV glue; then the apex. */
+  private anyStep(): void {
+    const index = this.mixed[this.mixedDone++];
+    if (index !== undefined) {
+      const base = index * SLOTS;
+      const parts = [SLOT.A, SLOT.AAAA, SLOT.SRV].map((slot) => this.slots[base + slot] ?? -1).filter((e) => e >= 0);
+      this.slots[base + SLOT.ANY] = this.store.concat(parts, this.slots[base + SLOT.SRV] ?? -1);
+      return;
     }
-    const answersEnd = this.arena.used;
-    for (const record of found.additional) {
-      this.arena.ensure(record.length);
-      record.copy(this.arena.bytes, this.arena.used);
-      this.arena.used += record.length;
-    }
-    return this.finish(entry, answersEnd, found.answers.length, found.additional.length);
+    // The apex has every type (SOA, NS and its glue, perhaps A): the zone encodes it, and it is copied.
+    for (const [type, slot] of SLOT_OF_TYPE) this.slots[slot] = this.store.copyEncoded(this.zone.encode(this.zone.apex, type));
+    this.phase = 'index';
   }
-}
 
-/** Room for one SRV record: owner pointer, fixed fields, SRV fields, and the target at its longest. */
-function name32(target: string): number {
-  return 2 + 10 + 6 + target.length + 2;
+  private indexStep(): void {
+    if (this.indexed === this.order.length) {
+      this.phase = 'done';
+      return;
+    }
+    this.index.add(this.order[this.indexed] ?? '', this.indexed);
+    this.indexed++;
+  }
 }

@@ -1,0 +1,97 @@
+// An open-addressing hash index from a name's bytes (lower case, dotted, ASCII) to its number in the answer table,
+// so the fast path finds a question's name without making a string of it. Pure.
+
+export const FNV_OFFSET = 0x811c9dc5 | 0;
+/** FNV-1a, computed by the fast path while it reads the question and by add() while it stores a name. */
+export const FNV_PRIME = 16777619;
+
+/** True for names of ASCII characters only: the only ones the index holds and the fast path looks up. */
+export function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+export class NameIndex {
+  /** Hash slots: name number + 1, or 0 when empty. */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  private readonly starts: Int32Array;
+  private readonly lengths: Uint8Array;
+  private keys: Buffer;
+  private used = 0;
+
+  /** Room for `capacity` names. */
+  constructor(capacity: number) {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    this.starts = new Int32Array(Math.max(1, capacity));
+    this.lengths = new Uint8Array(Math.max(1, capacity));
+    this.keys = Buffer.alloc(Math.max(64, capacity * 24));
+  }
+
+  /** Adds name number `index` (each index once). Names with non-ASCII characters are left out: see isAscii. */
+  add(name: string, index: number): void {
+    if (name.length > 255) return;
+    if (this.used + name.length > this.keys.length) {
+      const next = Buffer.alloc(Math.max(this.keys.length * 2, this.used + name.length));
+      this.keys.copy(next, 0, 0, this.used);
+      this.keys = next;
+    }
+    const keys = this.keys;
+    const start = this.used;
+    let hash = FNV_OFFSET;
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      if (c > 0x7f) return; // never written past `used`, so the half-written key is simply overwritten later
+      keys[start + i] = c;
+      hash = Math.imul(hash ^ c, FNV_PRIME);
+    }
+    this.starts[index] = start;
+    this.lengths[index] = name.length;
+    this.used += name.length;
+    let slot = hash & this.mask;
+    while ((this.slots[slot] ?? 0) !== 0) slot = (slot + 1) & this.mask;
+    this.slots[slot] = index + 1;
+  }
+
+  /** The number of the name held in `bytes[0, length)` with FNV-1a hash `hash`, or -1. */
+  find(bytes: Uint8Array, length: number, hash: number): number {
+    const keys = this.keys;
+    let slot = hash & this.mask;
+    for (;;) {
+      const found = (this.slots[slot] ?? 0) - 1;
+      if (found < 0) return -1;
+      if (this.lengths[found] === length) {
+        const start = this.starts[found] ?? 0;
+        let i = 0;
+        while (i < length && keys[start + i] === bytes[i]) i++;
+        if (i === length) return found;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+  }
+}
+
+/**
+ * Where, in `b[0, bLength)`, the trailing labels it shares with `a[0, aLength)` start (both dotted, fully
+ * qualified, lower case); bLength when they share none. The byte form of table-arena.ts's sharedSuffix.
+ */
+export function sharedCut(a: Uint8Array, aLength: number, b: Uint8Array, bLength: number): number {
+  let i = aLength - 1;
+  let j = bLength - 1;
+  while (i > 0 && j > 0) {
+    let pi = i - 1;
+    while (pi >= 0 && a[pi] !== 0x2e) pi--;
+    let pj = j - 1;
+    while (pj >= 0 && b[pj] !== 0x2e) pj--;
+    if (i - pi !== j - pj) break;
+    let k = 1;
+    while (k < i - pi && a[pi + k] === b[pj + k]) k++;
+    if (k < i - pi) break;
+    i = pi;
+    j = pj;
+  }
+  return j + 1;
+}

@@ -1,0 +1,89 @@
+// The entries of an answer table while it is built: the byte arena, each entry's offsets and counts, and where each
+// answer record starts. Pure.
+import { ENTRY } from './answer-table.js';
+import { Arena, IntList } from './table-arena.js';
+import type { EncodedAnswer } from './zone.js';
+
+export class Entries {
+  readonly arena: Arena;
+  /** entries × ENTRY.STRIDE. */
+  readonly list = new IntList();
+  readonly recordStarts = new IntList();
+
+  constructor(size: number) {
+    this.arena = new Arena(size);
+  }
+
+  /** The finished arrays and bytes, trimmed to what was written. */
+  done(): { entries: Int32Array; starts: Int32Array; bytes: Buffer } {
+    return {
+      entries: this.list.items.subarray(0, this.list.length),
+      starts: this.recordStarts.items.subarray(0, this.recordStarts.length),
+      bytes: this.arena.bytes.subarray(0, this.arena.used),
+    };
+  }
+
+  /** Where the first answer record of `entry` starts. */
+  firstRecord(entry: number): number {
+    return this.recordStarts.items[this.list.items[entry * ENTRY.STRIDE + ENTRY.FIRST_RECORD] ?? 0] ?? 0;
+  }
+
+  /** Starts an entry at the arena's end; returns its number. `finish` fills in the rest. */
+  begin(): number {
+    const index = this.list.length / ENTRY.STRIDE;
+    const start = this.arena.used;
+    this.list.push(start);
+    this.list.push(start);
+    this.list.push(start);
+    this.list.push(0);
+    this.list.push(0);
+    this.list.push(this.recordStarts.length);
+    return index;
+  }
+
+  finish(entry: number, answersEnd: number, answers: number, additional: number): number {
+    const at = entry * ENTRY.STRIDE;
+    this.list.items[at + ENTRY.ANSWERS_END] = answersEnd;
+    this.list.items[at + ENTRY.END] = this.arena.used;
+    this.list.items[at + ENTRY.ANSWERS] = answers;
+    this.list.items[at + ENTRY.ADDITIONAL] = additional;
+    return entry;
+  }
+
+  /** A new entry with the answers of `parts` in order and the additional records of `withAdditional`. */
+  concat(parts: readonly number[], withAdditional: number): number {
+    const entry = this.begin();
+    let answers = 0;
+    const items = this.list.items;
+    for (const part of parts) {
+      const at = part * ENTRY.STRIDE;
+      const start = items[at + ENTRY.START] ?? 0;
+      const count = items[at + ENTRY.ANSWERS] ?? 0;
+      const first = items[at + ENTRY.FIRST_RECORD] ?? 0;
+      for (let r = 0; r < count; r++) this.recordStarts.push(this.arena.used + (this.recordStarts.items[first + r] ?? 0) - start);
+      this.arena.copyWithin(start, items[at + ENTRY.ANSWERS_END] ?? 0);
+      answers += count;
+    }
+    const answersEnd = this.arena.used;
+    let additional = 0;
+    if (withAdditional >= 0) {
+      const at = withAdditional * ENTRY.STRIDE;
+      this.arena.copyWithin(items[at + ENTRY.ANSWERS_END] ?? 0, items[at + ENTRY.END] ?? 0);
+      additional = items[at + ENTRY.ADDITIONAL] ?? 0;
+    }
+    return this.finish(entry, answersEnd, answers, additional);
+  }
+
+  /** An entry holding an answer the zone encoded; -1 when it has no answers (NODATA). */
+  copyEncoded(found: EncodedAnswer): number {
+    if (found.answers.length === 0) return -1;
+    const entry = this.begin();
+    for (const record of found.answers) {
+      this.recordStarts.push(this.arena.used);
+      this.arena.append(record);
+    }
+    const answersEnd = this.arena.used;
+    for (const record of found.additional) this.arena.append(record);
+    return this.finish(entry, answersEnd, found.answers.length, found.additional.length);
+  }
+}
