@@ -1,6 +1,5 @@
-// Benchmark scenario (one mode): N apps on a TaskFarm behind switchyard-managed HAProxy, client load throughout,
-// a seeded script of task starts/stops and structural changes, timed from the Marathon event to HAProxy routing.
-// I/O: processes, loopback sockets, unix sockets, temp files.
+// Benchmark scenario, one mode: N apps behind a switchyard-managed HAProxy under client load, a seeded script of task
+// and structural changes, each timed from the Marathon event to HAProxy routing. I/O: processes, sockets, temp files.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lowFreePorts } from '../helpers/port-block.js';
 import { backendOf, ChurnCluster, seededRandom, type AppSpec, type TaskSpec } from '../helpers/churn-cluster.js';
@@ -222,6 +221,8 @@ export async function runMode(mode: 'runtime' | 'reload', shape: RunShape, log: 
     while (done < shape.structural) await structural(done++);
     await Promise.all(measuring);
     await Promise.all(drains);
+    // A new worker may answer a little before the reload that started it is counted: read the counters once idle.
+    await rig.waitForQuiet(300, 30_000);
     const loadStats = await load.stop();
     load = null;
     return { mode, load: loadStats, status: await rig.lbStatus(), startupMs, addMs, removeMs, structuralMs, lateHits, missed, peakWorkers, peakRssMb, wallMs: performance.now() - started };

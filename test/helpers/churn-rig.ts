@@ -1,6 +1,5 @@
-// Test helper: the built switchyard managing a real HAProxy (lb.haproxy.manage) on a fake Marathon whose apps are a
-// ChurnCluster served by a TaskFarm, with probes for "the new task answers" and "the removed one is out of rotation".
-// I/O: processes, loopback sockets, unix sockets, temp files.
+// Test helper: the built switchyard managing a real HAProxy on a fake Marathon serving a ChurnCluster, with probes for
+// "the new task answers" and "the removed one is out of rotation". I/O: processes, sockets, temp files.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';

@@ -1,6 +1,5 @@
-// Test helper: continuous client load through HAProxy's shared HTTP frontend, on new connections (Connection: close)
-// and on keep-alive connections, checking every answer comes from a task of the app its Host header names. Bounded
-// in requests and time; stops by itself. I/O: HTTP to 127.0.0.0/8 only.
+// Test helper: bounded client load (new and keep-alive connections) through HAProxy's HTTP frontend, checking every
+// answer comes from a task of the app its Host header names; stops by itself. I/O: HTTP to 127.0.0.0/8 only.
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
