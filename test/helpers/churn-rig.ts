@@ -88,10 +88,17 @@ export class ChurnRig {
         resyncSeconds: 3600,
       },
     });
-    const program = await startSwitchyard(configPath);
+    const program = await startSwitchyard(configPath).catch(async (error: unknown) => {
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(dirname(configPath), { recursive: true, force: true });
+      throw error;
+    });
     const rig = new ChurnRig(dir, configFile, adminSocket, join(dir, 'haproxy-master.sock'), http, fake, program, dirname(configPath));
-    await until('HAProxy accepts on the shared HTTP port', 30_000, async () => ((await accepts(http)) ? true : null), 50).catch((error: Error) => {
-      throw new Error(`${error.message}; ${program.tail()}`);
+    await until('HAProxy accepts on the shared HTTP port', 30_000, async () => ((await accepts(http)) ? true : null), 50).catch(async (error: Error) => {
+      const tail = program.tail();
+      await rig.stop();
+      throw new Error(`${error.message}; ${tail}`);
     });
     return rig;
   }
