@@ -205,7 +205,7 @@ function addTaskPass(out: RecordBuilder, ctx: TaskContext, task: Task, taskIps: 
 const PROTOCOLS = ['_tcp', '_udp'] as const;
 const BOTH_PROTOCOLS = ['tcp', 'udp'] as const;
 
-function addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions, agents: ReadonlyMap<string, readonly string[]>): EnumeratedFramework {
+function* addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions, agents: ReadonlyMap<string, readonly string[]>): Generator<void, EnumeratedFramework> {
   const tail = `.${options.domain}.`;
   const fname = domainFrag(fw.name, options.spec);
   const tasks: EnumeratedTask[] = [];
@@ -219,7 +219,8 @@ function addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions,
   const sharedNames = new Map<string, SharedNames>();
   const labels = new Map<string, string>();
   const protos = new Map<string, string>();
-  for (const task of fw.tasks) {
+  for (const [i, task] of fw.tasks.entries()) {
+    if (i % TASKS_PER_STEP === TASKS_PER_STEP - 1) yield;
     const agentIps = agents.get(task.agentId) ?? [];
     const taskIps = taskAddresses(task, agentIps, options.ipSources);
     const suffix = `-${taskIdHash(task.id)}-${slaveIdTail(task.agentId)}`;
@@ -253,8 +254,14 @@ function addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions,
   return { name: fw.name, tasks };
 }
 
-/** Builds every record of the zone from a Mesos state. A null state gives the records that need no state (ns). */
-export function buildRecords(state: MesosState | null, options: RecordOptions): RecordSet {
+/** Tasks between the points where recordSteps lets its caller do other work (a few milliseconds' worth). */
+const TASKS_PER_STEP = 256;
+
+/**
+ * buildRecords as steps: the generator pauses every TASKS_PER_STEP tasks, so an I/O shell can run it in slices
+ * (see slices.ts) and keep answering meanwhile; its return value is the RecordSet.
+ */
+export function* recordSteps(state: MesosState | null, options: RecordOptions): Generator<void, RecordSet> {
   const out = new RecordBuilder();
   const tail = `.${options.domain}.`;
   const frameworks: EnumeratedFramework[] = [];
@@ -266,7 +273,7 @@ export function buildRecords(state: MesosState | null, options: RecordOptions): 
       for (const ip of agent.ips) out.address(`slave${tail}`, ip);
       out.service(`_slave._tcp${tail}`, `slave${tail}`, agent.port);
     }
-    for (const fw of state.frameworks) frameworks.push(addFramework(out, fw, options, agents));
+    for (const fw of state.frameworks) frameworks.push(yield* addFramework(out, fw, options, agents));
   }
   if (options.nsName.endsWith(tail) || options.nsName === `${options.domain}.`) {
     for (const ip of options.nsAddresses) out.address(options.nsName, ip);
@@ -279,6 +286,15 @@ export function buildRecords(state: MesosState | null, options: RecordOptions): 
     frameworks,
     diagnostics: out.diagnostics,
   };
+}
+
+/** Builds every record of the zone from a Mesos state. A null state gives the records that need no state (ns). */
+export function buildRecords(state: MesosState | null, options: RecordOptions): RecordSet {
+  const steps = recordSteps(state, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
 }
 
 /** Exposed for the master-record table test. */

@@ -1,0 +1,27 @@
+// Runs a generator of pure work (recordSteps, for one) in slices of a few milliseconds, yielding to the event loop
+// between them, so that the DNS server keeps answering while a large state is turned into records.
+// I/O: reads the clock and schedules with setImmediate; the work itself is the caller's pure generator.
+
+/** Resolves with the generator's return value; throws what it throws. `sliceMs` bounds each slice. */
+export function runInSlices<T>(steps: Generator<void, T>, sliceMs = 4): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const slice = (): void => {
+      const deadline = performance.now() + sliceMs;
+      try {
+        for (;;) {
+          const step = steps.next();
+          if (step.done === true) {
+            resolve(step.value);
+            return;
+          }
+          if (performance.now() >= deadline) break;
+        }
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      setImmediate(slice);
+    };
+    slice();
+  });
+}
