@@ -160,7 +160,7 @@ export const lbShape = {
       must('a list of option names'),
     )
     .superRefine(uniqueItems((o: string) => o, 'option'))
-    .default(() => ['redispatch', 'http-server-close', 'dontlognull']),
+    .default(() => ['redispatch', 'http-server-close', 'dontlognull', 'idle-close-on-response']),
   statsSocket: word('a socket path').default('/var/run/haproxy/socket'),
   /** Where HAProxy sends its logs (marathon-lb's --syslog-socket); null: no `log` lines (HAProxy logs nothing). */
   syslogSocket: z.string(must('a socket path or null')).regex(ONE_WORD, must('a socket path without spaces, or null')).nullable().default('/dev/log'),

@@ -2,69 +2,31 @@
 // servers only goes through HAProxy's runtime API (and the file is rewritten to match); anything else is validated
 // with `haproxy -c`, renamed into place and reloaded. One run at a time; requests during a run get one follow-up.
 // I/O shell around the pure core (buildView, renderConfig, planRuntime).
-import type { Logger } from 'pino';
 import type { Diagnostic, MarathonState } from '../state-poller/model.js';
+import type { ApplyOutcome, PipelineOptions, PipelineStatus } from './pipeline-types.js';
 import { DiagnosticLog } from '../state-poller/diagnostic-log.js';
-import { describeChange, summarizeChange, type ChangeSummary } from './change-summary.js';
+import { describeChange, summarizeChange } from './change-summary.js';
 import { culpritsOf } from './culprits.js';
 import { install, sameOnDisk, type InstallOptions } from './installer.js';
-import type { Reloader } from './reloaders.js';
 import { renderConfig, renderServerLines, type RenderedConfig } from './render.js';
-import { applyPlan, removalCommands, type RuntimeClient } from './runtime-apply.js';
+import { applyPlan } from './runtime-apply.js';
+import { PendingRemovals } from './pending-removals.js';
 import { planRuntime } from './runtime-plan.js';
 import type { TemplateSet } from './templates.js';
 import type { HealthCache } from './tasks.js';
-import { buildView, serviceFingerprint, type ViewOptions } from './view-model.js';
+import { buildView, serviceFingerprint } from './view-model.js';
 import type { HaproxyView } from './view-types.js';
 
 export { mapPaths } from './installer.js';
 
-export interface PipelineOptions {
-  readonly view: ViewOptions;
-  readonly configFile: string;
-  readonly haproxyBinary: string;
-  readonly skipValidation: boolean;
-  readonly logger: Logger;
-  /** How a written config reaches HAProxy; null: switchyard only writes the files. */
-  readonly reloader: Reloader | null;
-  /** The admin socket, for changes of servers only; used only together with a reloader (HAProxy's state is known). */
-  readonly runtime: RuntimeClient | null;
-  readonly minReloadIntervalMs: number;
-  /** After this long, servers that still have connections are cut loose and deleted (hard-stop-after). */
-  readonly removalDeadlineMs: number;
-}
+export type { ApplyOutcome, PipelineOptions, PipelineStatus } from './pipeline-types.js';
 
-export type ApplyOutcome =
-  | { readonly kind: 'waiting' }
-  | { readonly kind: 'unchanged' }
-  | { readonly kind: 'written'; readonly change: ChangeSummary; readonly reloaded: boolean; readonly runtime: boolean }
-  | { readonly kind: 'failed'; readonly code: string; readonly message: string; readonly output: string };
-
-type Stamp = { readonly reasons: readonly string[]; readonly change: string; readonly at: number };
-
-export interface PipelineStatus {
-  readonly runs: number;
-  readonly writes: number;
-  readonly reloads: number;
-  /** Changes of servers applied through the runtime API, without a reload. */
-  readonly runtimeUpdates: number;
-  readonly runtimeFailures: number;
-  readonly failures: number;
-  /** The last failure (a rejected config keeps HAProxy's own message here); null after a success. */
-  readonly lastError: { readonly code: string; readonly message: string; readonly output: string; readonly at: number } | null;
-  readonly lastChange: Stamp | null;
-  /** The last reload and why it was needed. */
-  readonly lastReload: (Stamp & { readonly why: string }) | null;
-  /** Servers taken out of rotation that HAProxy still holds because connections are open on them. */
-  readonly pendingRemovals: readonly string[];
-  /** What the last generation left out, and why. */
-  readonly diagnostics: readonly Diagnostic[];
-  readonly backends: number;
-}
+import type { Stamp } from './pipeline-types.js';
 
 /** How many times one run may leave out the apps HAProxy blamed and try again. */
 const MAX_EXCLUSION_PASSES = 5;
-const REMOVAL_RETRY_MS = 1000;
+const RETRY_INITIAL_MS = 1000;
+const RETRY_MAX_MS = 30_000;
 
 type Exclusions = Map<string, { fingerprint: string; reason: string }>;
 
@@ -85,8 +47,11 @@ export class LbPipeline {
   private lastReloadAt = Number.NEGATIVE_INFINITY;
   private diagnostics: readonly Diagnostic[] = [];
   private excluded: Exclusions = new Map();
-  private pending: { backend: string; server: string; since: number }[] = [];
-  private removalTimer: NodeJS.Timeout | null = null;
+  private readonly removals: PendingRemovals;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryMs = RETRY_INITIAL_MS;
+  /** A runtime update was applied but the file not yet rewritten to match (done off the routing path). */
+  private fileBehind = false;
   private closed = false;
 
   constructor(
@@ -94,6 +59,7 @@ export class LbPipeline {
     private templates: TemplateSet,
   ) {
     this.diagnosticLog = new DiagnosticLog(options.logger);
+    this.removals = new PendingRemovals(options.runtime, options.removalDeadlineMs, () => void this.request('servers waiting to be removed'));
   }
 
   /** A new Marathon state; resolves when a run that saw it has finished. */
@@ -114,7 +80,7 @@ export class LbPipeline {
       lastError: this.lastError,
       lastChange: this.lastChange,
       lastReload: this.lastReload,
-      pendingRemovals: this.pending.map((p) => `${p.backend}/${p.server}`),
+      pendingRemovals: this.removals.list(),
       diagnostics: this.diagnostics,
       backends: this.lastView?.services.length ?? 0,
     };
@@ -128,8 +94,9 @@ export class LbPipeline {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.removalTimer !== null) clearTimeout(this.removalTimer);
-    this.removalTimer = null;
+    this.removals.close();
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     await this.idle();
   }
 
@@ -171,7 +138,7 @@ export class LbPipeline {
     const state = this.state;
     if (state === null) return { kind: 'waiting' };
     this.counters.runs += 1;
-    await this.retryRemovals();
+    await this.removals.retry();
     const exclude: Exclusions = new Map(this.excluded);
     let view = this.build(state, exclude);
     // Rendered only when needed, and after a runtime update is applied: it is the slowest step and off the path.
@@ -185,15 +152,35 @@ export class LbPipeline {
         const plan = planRuntime(running.view, view, (s) => renderServerLines(s, this.templates));
         // Same view and templates as what runs and was written: the text would be the same, so nothing is rendered.
         // (switchyard owns lb.configFile; an edit by hand is replaced at the next change.)
-        if (plan.kind === 'none') return this.unchanged(view, exclude, reasons);
+        if (plan.kind === 'none' && !this.fileBehind) return this.unchanged(view, exclude, reasons);
+        if (plan.kind === 'none') {
+          const verdict = await install(opts, text());
+          if (verdict.ok) {
+            this.fileBehind = false;
+            return this.written(view, exclude, reasons, false, true, 'the file caught up with the runtime updates');
+          }
+          why = 'the file with the runtime updates did not validate';
+        }
         if (plan.kind === 'servers') {
           const applied = await applyPlan(this.options.runtime, plan);
           if (applied.ok) {
             this.running = { view, templates: this.templates };
             this.counters.runtimeUpdates += 1;
-            this.addPending(applied.pending);
+            this.removals.add(applied.pending);
+            // HAProxy routes the new servers now. Rendering and checking the file takes far longer (a large config:
+            // hundreds of ms), so a run already queued (the next event) goes first, and one run then writes the
+            // file for the latest state.
+            if (this.queued !== null) {
+              this.fileBehind = true;
+              this.settle(view, exclude);
+              this.options.logger.info({ reasons, backends: plan.backends, how: `${applied.commands} runtime commands in ${applied.ms} ms` }, 'load balancer servers updated; the file follows');
+              return { kind: 'written', change: summarizeChange(this.lastView, view), reloaded: false, runtime: true };
+            }
             const verdict = await install(opts, text());
-            if (verdict.ok) return this.written(view, exclude, reasons, false, true, `${applied.commands} runtime commands in ${applied.ms} ms`);
+            if (verdict.ok) {
+              this.fileBehind = false;
+              return this.written(view, exclude, reasons, false, true, `${applied.commands} runtime commands in ${applied.ms} ms`);
+            }
             // HAProxy took the servers but the file does not validate: reload below so that the two agree again.
             this.options.logger.warn({ code: verdict.code, err: verdict.message }, 'the config with the new servers did not validate; reloading instead');
             why = 'the file with the new servers did not validate';
@@ -202,7 +189,7 @@ export class LbPipeline {
             this.options.logger.warn({ code: 'SWY_HAPROXY_RUNTIME_FAILED', err: applied.message, backends: plan.backends }, 'runtime update failed; reloading instead');
             why = `the runtime update failed: ${applied.message}`;
           }
-        } else why = plan.why;
+        } else if (plan.kind === 'structural') why = plan.why;
       } else if (running !== null) {
         why = running.templates !== this.templates ? 'the templates changed' : 'the runtime API is off';
       }
@@ -245,10 +232,13 @@ export class LbPipeline {
     if (!result.ok) {
       this.settle(view, exclude);
       this.lastView = view;
+      // HAProxy may not be running at all (a port still taken at start): try again, backing off, until it is.
+      this.scheduleRetry();
       return this.fail('SWY_LB_RELOAD_FAILED', `the config was written but the reload failed: ${result.message}`, result.output);
     }
+    this.retryMs = RETRY_INITIAL_MS;
     this.running = { view, templates: this.templates };
-    this.pending = []; // the new worker was built from the file, which does not have them
+    this.removals.clear(); // the new worker was built from the file, which does not have them
     this.counters.reloads += 1;
     const outcome = this.written(view, exclude, reasons, true, false, `reloaded in ${result.ms} ms because ${why}`);
     this.lastReload = { ...(this.lastChange ?? { reasons, change: '', at: Date.now() }), why };
@@ -256,6 +246,7 @@ export class LbPipeline {
   }
 
   private unchanged(view: HaproxyView, exclude: Exclusions, reasons: readonly string[]): ApplyOutcome {
+    this.fileBehind = false; // every caller has just seen the file match this view (or it never fell behind)
     this.settle(view, exclude);
     this.lastView = view;
     // HAProxy runs what is on disk, and that is this view's text (templates that changed but render the same included).
@@ -265,6 +256,7 @@ export class LbPipeline {
   }
 
   private written(view: HaproxyView, exclude: Exclusions, reasons: readonly string[], reloaded: boolean, runtime: boolean, how: string): ApplyOutcome {
+    this.fileBehind = false; // the file was installed just before
     this.settle(view, exclude);
     const change = summarizeChange(this.lastView, view);
     this.lastView = view;
@@ -287,36 +279,14 @@ export class LbPipeline {
     }));
   }
 
-  private addPending(list: readonly { backend: string; server: string }[]): void {
-    const now = Date.now();
-    for (const p of list) this.pending.push({ ...p, since: now });
-    if (this.pending.length > 0) this.scheduleRemovals();
-  }
-
-  private scheduleRemovals(): void {
-    if (this.closed || this.removalTimer !== null) return;
-    this.removalTimer = setTimeout(() => {
-      this.removalTimer = null;
-      void this.request('servers waiting to be removed');
-    }, REMOVAL_RETRY_MS);
-    this.removalTimer.unref();
-  }
-
-  /** Deletes servers that had connections; past the deadline, their sessions are shut first (as hard-stop-after would). */
-  private async retryRemovals(): Promise<void> {
-    const runtime = this.options.runtime;
-    if (this.pending.length === 0 || runtime === null) return;
-    const now = Date.now();
-    const list = this.pending;
-    const answers = await runtime.run(list.flatMap((p) => removalCommands([p], now - p.since >= this.options.removalDeadlineMs))).catch(() => null);
-    if (answers === null) return this.scheduleRemovals();
-    let i = 0;
-    this.pending = list.filter((p) => {
-      const force = now - p.since >= this.options.removalDeadlineMs;
-      if (force) i++; // the shutdown sessions answer
-      const answer = answers[i++] ?? '';
-      return !(answer === 'Server deleted.' || /No such server/i.test(answer));
-    });
-    if (this.pending.length > 0) this.scheduleRemovals();
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer !== null) return;
+    const delay = this.retryMs;
+    this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.request('retry after a failed reload');
+    }, delay);
+    this.retryTimer.unref();
   }
 }

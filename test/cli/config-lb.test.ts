@@ -36,7 +36,7 @@ const LB_DEFAULTS = {
   sslCerts: ['/etc/ssl/cert.pem'],
   minServPortIpPerTask: 10050,
   maxServPortIpPerTask: 10100,
-  globalDefaultOptions: ['redispatch', 'http-server-close', 'dontlognull'],
+  globalDefaultOptions: ['redispatch', 'http-server-close', 'dontlognull', 'idle-close-on-response'],
   statsSocket: '/var/run/haproxy/socket',
   syslogSocket: '/dev/log',
   maxconn: 50000,

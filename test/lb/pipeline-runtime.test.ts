@@ -14,7 +14,7 @@ import { RuntimeApi } from '../../lb/runtime-api.js';
 import { loadTemplateSet } from '../../lb/template-files.js';
 import { normalizeMarathon } from '../../state-poller/marathon-normalize.js';
 import type { MarathonState } from '../../state-poller/model.js';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { freePorts, startEchoServer, startIdentityServer, type Backend } from '../helpers/backends.js';
 import { MLB_DEFAULTS } from '../helpers/lb-generate.js';
 import { get } from '../helpers/loopback-client.js';
@@ -171,5 +171,29 @@ describe('LbPipeline with a managed HAProxy', () => {
     while (r.pipeline.status().pendingRemovals.length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(r.pipeline.status().pendingRemovals).toEqual([]);
     expect(r.pipeline.status().reloads).toBe(1);
+  }, 30_000);
+
+  it('retries a failed first start until HAProxy runs (a port still taken at start)', async () => {
+    const r = await rig();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(r.httpPort, '127.0.0.1', resolve));
+    expect(await r.pipeline.update(r.state(1), 'first')).toMatchObject({ kind: 'failed', code: 'SWY_LB_RELOAD_FAILED' });
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    const deadline = Date.now() + 10_000;
+    while (r.pipeline.status().reloads === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(r.pipeline.status()).toMatchObject({ reloads: 1, lastError: null });
+    expect([...(await r.hits('web.test', 2)).keys()]).toEqual(['t1']);
+  }, 30_000);
+
+  it('under a burst, routes each change through the runtime API first and writes the file once it is quiet', async () => {
+    const r = await rig();
+    await r.pipeline.update(r.state(1), 'first');
+    const outcomes = await Promise.all([r.pipeline.update(r.state(2), 'a'), r.pipeline.update(r.state(3), 'b'), r.pipeline.update(r.state(2), 'c')]);
+    expect(outcomes.every((o) => o.kind === 'written' && o.runtime)).toBe(true);
+    await r.pipeline.idle();
+    expect(readFileSync(r.configFile, 'utf8')).toContain('127.0.20.2');
+    expect(readFileSync(r.configFile, 'utf8')).not.toContain('127.0.20.3');
+    expect(r.pipeline.status()).toMatchObject({ reloads: 1, failures: 0 });
+    expect([...(await r.hits('web.test', 6)).keys()].sort()).toEqual(['t1', 't2']);
   }, 30_000);
 });
