@@ -2,7 +2,6 @@
 // I/O: starts sockets, timers and file watchers; close() stops them all.
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { buildRecords, type RecordOptions, type RecordSet } from '../dns/records.js';
 import { Zone } from '../dns/zone.js';
@@ -81,7 +80,7 @@ function recordOptions(config: Config, masters: readonly HostPort[]): RecordOpti
 
 function stateSource(config: Config, baseDir: string, masters: readonly HostPort[]): StateSource {
   if (config.stateFile !== null) {
-    return new FileSource(isAbsolute(config.stateFile) ? config.stateFile : resolve(baseDir, config.stateFile));
+    return new FileSource(resolvePath(baseDir, config.stateFile));
   }
   const credentials = config.mesosCredentials;
   return new MesosSource({

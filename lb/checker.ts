@@ -1,6 +1,6 @@
 // Validates a candidate HAProxy config with `haproxy -c -f <path>` before it may replace the live one.
-// I/O: spawns the haproxy binary (no shell) and waits for it, killing it on timeout.
-import { spawn } from 'node:child_process';
+// I/O: runs the haproxy binary (no shell) through lb/run-process.ts, which kills it on timeout.
+import { runProcess } from './run-process.js';
 
 export type CheckResult =
   | { ok: true }
@@ -24,66 +24,23 @@ export async function checkConfig(path: string, options: CheckOptions = {}): Pro
   const binary = options.binary ?? 'haproxy';
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
-  return new Promise<CheckResult>((resolve) => {
-    let settled = false;
-    const finish = (result: CheckResult): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(result);
-    };
-
-    // No shell: the path is passed as one argument, so no quoting or injection concerns.
-    const child = spawn(binary, ['-c', '-f', path], { stdio: ['ignore', 'pipe', 'pipe'] });
-
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const collect = (chunk: Buffer): void => {
-      if (size >= MAX_OUTPUT_BYTES) return;
-      chunks.push(chunk);
-      size += chunk.length;
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const output = (): string => Buffer.concat(chunks).toString('utf8').slice(0, MAX_OUTPUT_BYTES);
-
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-
-    child.on('error', (err: NodeJS.ErrnoException) => {
+  // No shell: the path is passed as one argument, so no quoting or injection concerns.
+  const result = await runProcess(binary, ['-c', '-f', path], timeoutMs, MAX_OUTPUT_BYTES);
+  switch (result.kind) {
+    case 'failed': {
       // ENOENT / EACCES: the binary cannot be run at all, which says nothing about the config.
-      const why = err.code === 'ENOENT' ? `${binary} not found` : `cannot run ${binary}: ${err.message}`;
-      finish({ ok: false, code: 'SWY_HAPROXY_UNAVAILABLE', message: `${why}; ${INSTALL_HINT}`, output: output() });
-    });
-
-    // 'close' (not 'exit') so that all of stdout/stderr has been read.
-    child.on('close', (code, signal) => {
-      if (timedOut) {
-        finish({
-          ok: false,
-          code: 'SWY_HAPROXY_UNAVAILABLE',
-          message: `${binary} -c did not finish within ${timeoutMs} ms and was killed; ${INSTALL_HINT}`,
-          output: output(),
-        });
-      } else if (code === 0) {
-        finish({ ok: true });
-      } else if (code === null) {
-        // Killed by someone else's signal (or crashed): the binary is broken, not the config.
-        finish({
-          ok: false,
-          code: 'SWY_HAPROXY_UNAVAILABLE',
-          message: `${binary} -c was terminated by ${signal ?? 'a signal'}; ${INSTALL_HINT}`,
-          output: output(),
-        });
-      } else {
-        const text = output();
-        finish({ ok: false, code: 'SWY_HAPROXY_CONFIG_INVALID', message: summarise(text, code), output: text });
-      }
-    });
-  });
+      const why = result.error.code === 'ENOENT' ? `${binary} not found` : `cannot run ${binary}: ${result.error.message}`;
+      return { ok: false, code: 'SWY_HAPROXY_UNAVAILABLE', message: `${why}; ${INSTALL_HINT}`, output: result.output };
+    }
+    case 'timed-out':
+      return { ok: false, code: 'SWY_HAPROXY_UNAVAILABLE', message: `${binary} -c did not finish within ${timeoutMs} ms and was killed; ${INSTALL_HINT}`, output: result.output };
+    case 'signalled':
+      // Killed by someone else's signal (or crashed): the binary is broken, not the config.
+      return { ok: false, code: 'SWY_HAPROXY_UNAVAILABLE', message: `${binary} -c was terminated by ${result.signal}; ${INSTALL_HINT}`, output: result.output };
+    case 'exited':
+      if (result.code === 0) return { ok: true };
+      return { ok: false, code: 'SWY_HAPROXY_CONFIG_INVALID', message: summarise(result.output, result.code), output: result.output };
+  }
 }
 
 /**

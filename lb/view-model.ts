@@ -2,8 +2,9 @@
 // rules, backends and servers (marathon-lb's config(), reference §2.1–2.2, §2.9). Pure and deterministic.
 import type { Diagnostic, MarathonApp } from '../state-poller/model.js';
 import { serverFragments } from './server-lines.js';
+import { serverLinesKey, settingsKey } from './change-summary.js';
 import { buildServices, type Service } from './services.js';
-import type { HealthCache } from './tasks.js';
+import { backendName, type HealthCache } from './tasks.js';
 import type { TemplateVars } from './templates.js';
 import { cleaned, vhostRules, type MapState, type VhostRules } from './vhost-rules.js';
 import type { Fragment, GroupedVhost, HaproxyView, ServiceView } from './view-types.js';
@@ -51,10 +52,6 @@ function servedBy(groups: readonly string[], appGroups: readonly string[]): bool
   return groups.includes('*') || appGroups.some((g) => groups.includes(g));
 }
 
-export function backendNameOf(appId: string, servicePort: number): string {
-  return `${appId.slice(1).replaceAll('/', '_')}_${servicePort}`;
-}
-
 /** HAProxy `bind` address text: IPv6 literals need brackets before `:port`. */
 export function bindHost(address: string): string {
   return address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
@@ -67,8 +64,7 @@ function compareServices(a: Service, b: Service): number {
 
 /** Everything a service renders from, as data: equal fingerprints render the same lines. */
 export function serviceFingerprint(view: ServiceView): string {
-  const { backend, mode, bindAddr, userlist, frontend, backendSection, http, https, appId } = view;
-  return JSON.stringify({ backend, mode, bindAddr, userlist, frontend, backendSection, http, https, appId, overrides: [...view.service.overrideSources] });
+  return `${settingsKey(view)}\u0000${serverLinesKey(view)}`;
 }
 
 export function buildView(input: ViewInput, options: ViewOptions, cache: HealthCache): HaproxyView {
@@ -104,7 +100,7 @@ export function buildView(input: ViewInput, options: ViewOptions, cache: HealthC
     if (!servedBy(options.groups, portGroups)) continue;
     const enabled = service.labels.ENABLED ?? !options.strictMode;
     if (!enabled) continue;
-    const backend = backendNameOf(service.appId, service.servicePort);
+    const backend = backendName(service.appId, service.servicePort);
     const bindAddr = service.labels.BIND_ADDR ?? '*';
     const subject = `${service.appId} (service port ${service.servicePort})`;
     // HAProxy would accept two frontends on one port (SO_REUSEPORT) and split connections between them at random.

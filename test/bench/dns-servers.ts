@@ -5,8 +5,9 @@ import dgram from 'node:dgram';
 import { pino } from 'pino';
 import { buildRecords } from '../../dns/records.js';
 import { DnsServer } from '../../dns/server.js';
-import { Zone } from '../../dns/zone.js';
+import type { Zone } from '../../dns/zone.js';
 import { normalizeMesos, parseMesosState } from '../../state-poller/normalize.js';
+import { RECORD_OPTIONS, zoneOf } from '../helpers/zone.js';
 import { mesosStateDoc, type ClusterShape } from './scale-cluster.js';
 
 export const EXAMPLE_SHAPE: ClusterShape = { apps: 2000, tasksPerApp: 3, agents: 100 };
@@ -17,20 +18,8 @@ export function exampleZone(shape: ClusterShape = EXAMPLE_SHAPE): Zone {
   const parsed = parseMesosState(mesosStateDoc(shape));
   if (!parsed.ok) throw new Error(parsed.message);
   const { state } = normalizeMesos(parsed.doc, new Map());
-  const records = buildRecords(state, {
-    domain: 'mesos',
-    spec: 'rfc1123',
-    ipSources: ['netinfo', 'mesos', 'host'],
-    masters: [],
-    nsName: 'ns1.mesos.',
-    nsAddresses: ['127.0.0.1'],
-    legacyDiscoveryNames: true,
-  });
-  return new Zone(records, {
-    ttl: 60,
-    srvWeight: 1,
-    soa: { mname: 'ns1.mesos.', rname: 'root.ns1.mesos.', serial: 1, refresh: 60, retry: 600, expire: 86400, minimum: 60 },
-  });
+  // The tests' record options and zone parameters (mesos-dns defaults), without configured masters.
+  return zoneOf(buildRecords(state, { ...RECORD_OPTIONS, masters: [] }));
 }
 
 async function startSwitchyard(): Promise<{ port: number; close: () => Promise<void> }> {

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildRecords } from '../../dns/records.js';
 import { TableBuilder } from '../../dns/table-builder.js';
-import { Zone } from '../../dns/zone.js';
 import { renderConfig, renderServerLines } from '../../lb/render.js';
 import { planRuntime } from '../../lb/runtime-plan.js';
 import { loadTemplateSet } from '../../lb/template-files.js';
@@ -14,6 +13,7 @@ import type { HaproxyView } from '../../lb/view-types.js';
 import { normalizeMarathon } from '../../state-poller/marathon-normalize.js';
 import { normalizeMesos, parseMesosState } from '../../state-poller/normalize.js';
 import { MLB_DEFAULTS } from '../helpers/lb-generate.js';
+import { RECORD_OPTIONS, zoneOf } from '../helpers/zone.js';
 
 export interface StageTime {
   readonly cpuMs: number;
@@ -46,16 +46,6 @@ const sum = (times: Record<string, StageTime>, keys: readonly string[]): StageTi
   wallMs: keys.reduce((s, k) => s + (times[k]?.wallMs ?? 0), 0),
 });
 
-const RECORD_OPTIONS = {
-  domain: 'mesos',
-  spec: 'rfc1123',
-  ipSources: ['netinfo', 'mesos', 'host'],
-  masters: [],
-  nsName: 'ns1.mesos.',
-  nsAddresses: ['127.0.0.1'],
-  legacyDiscoveryNames: true,
-} as const;
-const ZONE_PARAMS = { ttl: 60, srvWeight: 1, soa: { mname: 'ns1.mesos.', rname: 'root.ns1.mesos.', serial: 1, refresh: 60, retry: 600, expire: 86400, minimum: 60 } };
 
 /** One pass from upstream text to DNS answers and HAProxy view, as a poll of each source does it. */
 function poll(times: Record<string, StageTime>, mesosText: string, marathonText: string, render: boolean, templates: Parameters<typeof renderConfig>[1]) {
@@ -70,8 +60,8 @@ function poll(times: Record<string, StageTime>, mesosText: string, marathonText:
     if (!normalized.ok) throw new Error(normalized.message);
     return normalized.state;
   });
-  const records = timed(times, 'DNS records', () => buildRecords(mesos, { ...RECORD_OPTIONS, masters: [], ipSources: [...RECORD_OPTIONS.ipSources] }));
-  const table = timed(times, 'DNS encoded answers', () => new TableBuilder(new Zone(records, ZONE_PARAMS)).step(Number.POSITIVE_INFINITY));
+  const records = timed(times, 'DNS records', () => buildRecords(mesos, { ...RECORD_OPTIONS, masters: [] }));
+  const table = timed(times, 'DNS encoded answers', () => new TableBuilder(zoneOf(records)).step(Number.POSITIVE_INFINITY));
   const view = timed(times, 'HAProxy view', () => buildView(marathon, MLB_DEFAULTS, new Map()));
   const config = render ? timed(times, 'HAProxy render', () => renderConfig(view, templates)) : null;
   return { records, table, view, config };

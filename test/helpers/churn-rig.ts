@@ -12,18 +12,10 @@ import { accepts, get } from './loopback-client.js';
 import { writeConfig } from './program.js';
 import { startSwitchyard, type Switchyard } from './switchyard-proc.js';
 import { selfSignedPem } from './tls.js';
+import type { PipelineStatus } from '../../lb/pipeline-types.js';
 
-export interface LbStatus {
-  readonly runs: number;
-  readonly writes: number;
-  readonly reloads: number;
-  readonly runtimeUpdates: number;
-  readonly runtimeFailures: number;
-  readonly failures: number;
-  readonly lastError: unknown;
-  readonly lastReload: { readonly why: string; readonly reasons: readonly string[] } | null;
-  readonly pendingRemovals: readonly string[];
-}
+/** What GET /v1/lb answers: the pipeline's status, decoded from JSON. */
+export type LbStatus = PipelineStatus;
 
 export interface RigOptions {
   readonly runtimeApi: boolean;

@@ -11,6 +11,7 @@ import { startHaproxy, type HaproxyProcess } from '../helpers/haproxy-process.js
 import { get, tcpExchange } from '../helpers/loopback-client.js';
 import { startProgram, writeConfig, type Program } from '../helpers/program.js';
 import { selfSignedPem } from '../helpers/tls.js';
+import type { PipelineStatus } from '../../lb/pipeline-types.js';
 
 // One loopback address per task, so a reply's body and the task it came from cannot be confused.
 const ADDR = { web1: '127.0.10.1', web2: '127.0.10.2', web3: '127.0.10.3', echo: '127.0.10.4', apiV1: '127.0.10.5', apiRoot: '127.0.10.6', evil: '127.0.10.7' };
@@ -55,11 +56,8 @@ async function until<T>(what: string, timeoutMs: number, probe: () => T | null |
   }
 }
 
-interface LbStatus {
-  readonly writes: number;
-  readonly lastError: unknown;
-  readonly diagnostics: readonly { code: string; source: string; subject: string; message: string }[];
-}
+/** What GET /v1/lb answers, decoded from JSON. */
+type LbStatus = PipelineStatus;
 
 describe('load balancer end to end: fake Marathon → switchyard → haproxy.cfg → real HAProxy → loopback tasks', () => {
   const dirs: string[] = [];
