@@ -1,6 +1,7 @@
 // Compiling HAProxy templates (Handlebars, or marathon-lb's str.format syntax translated) into render functions,
 // with every placeholder checked against the template's spec first. Pure: text in, functions out.
 import Handlebars from 'handlebars';
+import { plainRenderer } from './template-plain.js';
 import { TEMPLATES, type TemplateSpec } from './template-specs.js';
 import { translateFormat, translateLiteral } from './template-syntax.js';
 
@@ -11,16 +12,22 @@ export type RenderTemplate = (vars: TemplateVars) => string;
 /** `hbs`: switchyard's own `.hbs` files; `marathon-lb`: text written for marathon-lb (labels, plain files). */
 export type TemplateSyntax = 'hbs' | 'marathon-lb';
 
+/** `auto`: plain templates are joined without Handlebars (lb/template-plain.ts); `handlebars`: always Handlebars. */
+export type TemplateEngine = 'auto' | 'handlebars';
+
 export type Compiled = { ok: true; render: RenderTemplate } | { ok: false; reason: string };
 
 // One isolated instance: user templates can never register helpers or partials that other templates would see.
 const hb = Handlebars.create();
 const BLOCK_HELPERS: ReadonlySet<string> = new Set(['each', 'if', 'unless', 'with']);
+const HELPER_NAMES: ReadonlySet<string> = new Set(Object.keys(hb.helpers));
 
 interface Node {
   type: string;
-  path?: { type: string; original?: unknown; head?: unknown; parts?: unknown };
+  value?: unknown;
+  path?: { type: string; original?: unknown; head?: unknown; parts?: unknown; depth?: unknown; data?: unknown };
   params?: Node[];
+  hash?: unknown;
   body?: Node[];
   program?: { body: Node[] } | null;
   inverse?: { body: Node[] } | null;
@@ -67,7 +74,7 @@ export function isServerCheckTemplate(name: string): boolean {
  * Compiles one template. Every placeholder must be one the spec names, so rendering cannot fail later for a
  * missing value; unknown placeholders, helpers and partials are refused with a reason.
  */
-export function compileTemplate(name: string, text: string, syntax: TemplateSyntax): Compiled {
+export function compileTemplate(name: string, text: string, syntax: TemplateSyntax, engine: TemplateEngine = 'auto'): Compiled {
   const spec: TemplateSpec | undefined = TEMPLATES.get(name);
   if (spec === undefined) return { ok: false, reason: `HAPROXY_${name} is not a marathon-lb template name` };
   let source: string;
@@ -105,10 +112,14 @@ export function compileTemplate(name: string, text: string, syntax: TemplateSynt
   }
   const defaults = Object.fromEntries(spec.vars.map((v) => [v, '']));
   const server = syntax === 'hbs' && isServerCheckTemplate(name);
+  // The checks above passed, so the plain renderer reads only names of the spec, all of them in `defaults`.
+  const plain = engine === 'auto' ? plainRenderer(ast.body, HELPER_NAMES) : null;
+  const run = plain ?? template;
   return {
     ok: true,
     render: (vars) => {
-      const out = template({ ...defaults, ...vars });
+      // String(): Handlebars returns a number for a program of numeric placeholders only ({{port}}).
+      const out = String(run({ ...defaults, ...vars }));
       return server ? serverCheckText(out) : out;
     },
   };
