@@ -6,6 +6,8 @@ export interface MetricsSample {
     readonly source: 'mesos' | 'marathon';
     readonly polls: number;
     readonly failures: number;
+    /** Polls that brought the state already served (nothing rebuilt). */
+    readonly unchanged: number;
     readonly lastDurationMs: number | null;
     /** Seconds since the last good poll; null before the first. */
     readonly ageSeconds: number | null;
@@ -20,6 +22,7 @@ export interface MetricsSample {
     readonly forwardFailures: number;
     readonly truncated: number;
     readonly malformed: number;
+    readonly fastAnswered: number;
   } | null;
   readonly lb: {
     readonly writes: number;
@@ -72,6 +75,7 @@ export function renderMetrics(m: MetricsSample): string {
     });
   f.family('switchyard_polls_total', 'counter', 'Polls of each upstream source.', per((s) => s.polls));
   f.family('switchyard_poll_errors_total', 'counter', 'Failed polls of each upstream source (the last good state was kept).', per((s) => s.failures));
+  f.family('switchyard_polls_unchanged_total', 'counter', 'Polls that brought the state already served, recognised before parsing (nothing rebuilt).', per((s) => s.unchanged));
   f.family('switchyard_poll_duration_seconds', 'gauge', 'Duration of the last poll of each source.', per((s) => (s.lastDurationMs === null ? null : s.lastDurationMs / 1000)));
   f.family('switchyard_snapshot_age_seconds', 'gauge', 'Seconds since the last good poll of each source.', per((s) => s.ageSeconds));
   f.family('switchyard_apps', 'gauge', 'Marathon apps in the current snapshot.', [[{}, m.apps]]);
@@ -90,6 +94,7 @@ export function renderMetrics(m: MetricsSample): string {
     f.family('switchyard_dns_forward_failures_total', 'counter', 'Forwarded questions every resolver failed.', [[{}, m.dns.forwardFailures]]);
     f.family('switchyard_dns_truncated_total', 'counter', 'UDP answers sent truncated (TC).', [[{}, m.dns.truncated]]);
     f.family('switchyard_dns_malformed_total', 'counter', 'DNS messages dropped as malformed.', [[{}, m.dns.malformed]]);
+    f.family('switchyard_dns_fast_answered_total', 'counter', 'UDP questions answered by copying from the answer table (the rest went through the general path).', [[{}, m.dns.fastAnswered]]);
   }
   if (m.lb !== null) {
     f.family('switchyard_lb_config_writes_total', 'counter', 'HAProxy config files written.', [[{}, m.lb.writes]]);

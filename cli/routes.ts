@@ -12,7 +12,7 @@ import { renderMetrics, type MetricsSample } from './metrics.js';
 export interface RouteContext {
   readonly store: SnapshotStore;
   readonly mesos: (() => PollCounters) | null;
-  readonly marathon: (() => { fetches: number; failures: number; lastDurationMs: number | null }) | null;
+  readonly marathon: (() => { fetches: number; failures: number; unchanged: number; lastDurationMs: number | null }) | null;
   readonly mesosIntervalMs: number;
   readonly marathonIntervalMs: number;
   readonly readyMaxAgeMultiple: number;
@@ -45,7 +45,7 @@ function sample(ctx: RouteContext, now: number): MetricsSample {
   if (ctx.mesos !== null) sources.push({ source: 'mesos', ...ctx.mesos(), ageSeconds: age('mesos') });
   if (ctx.marathon !== null) {
     const m = ctx.marathon();
-    sources.push({ source: 'marathon', polls: m.fetches, failures: m.failures, lastDurationMs: m.lastDurationMs, ageSeconds: age('marathon') });
+    sources.push({ source: 'marathon', polls: m.fetches, failures: m.failures, unchanged: m.unchanged, lastDurationMs: m.lastDurationMs, ageSeconds: age('marathon') });
   }
   const mesosTasks = snapshot.mesos?.frameworks.reduce((n, f) => n + f.tasks.length, 0) ?? 0;
   const marathonTasks = snapshot.marathon?.apps.reduce((n, a) => n + a.tasks.length, 0) ?? 0;

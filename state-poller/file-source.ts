@@ -2,6 +2,7 @@
 // (chokidar): offline and demo mode. I/O: file system.
 import { readFile } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'chokidar';
+import { Body, fetchedFrom, type Fetched } from './body.js';
 import { SwitchyardError } from './errors.js';
 
 export class FileSource {
@@ -9,18 +10,15 @@ export class FileSource {
 
   constructor(readonly path: string) {}
 
-  async fetch(): Promise<{ doc: unknown; from: string }> {
-    let text: string;
+  /** `known` is the content last accepted: an equal file comes back `unchanged`, without being parsed. */
+  async fetch(known: Body | null = null): Promise<Fetched> {
+    let bytes: Buffer;
     try {
-      text = await readFile(this.path, 'utf8');
+      bytes = await readFile(this.path);
     } catch (error) {
       throw new SwitchyardError('SWY_STATE_FILE_UNREADABLE', `cannot read ${this.path}: ${(error as Error).message}`, { cause: error });
     }
-    try {
-      return { doc: JSON.parse(text) as unknown, from: this.path };
-    } catch (error) {
-      throw new SwitchyardError('SWY_UPSTREAM_MALFORMED', `${this.path} is not valid JSON: ${(error as Error).message}`, { cause: error });
-    }
+    return fetchedFrom(Body.of(bytes), known, this.path, this.path);
   }
 
   /** Calls onChange after the file is written, replaced or re-created. Idempotent. */

@@ -1,6 +1,7 @@
 // GET a JSON document over HTTP (undici) with a timeout, a status check and optional basic auth.
 // I/O: network. Shared by the Mesos and Marathon sources so both fail with the same codes.
 import { request, type Dispatcher } from 'undici';
+import { Body, parseBody } from './body.js';
 import { SwitchyardError } from './errors.js';
 
 export interface GetJsonOptions {
@@ -10,11 +11,10 @@ export interface GetJsonOptions {
   readonly dispatcher?: Dispatcher;
 }
 
-/** Throws SWY_UPSTREAM_UNAVAILABLE (network, timeout), SWY_UPSTREAM_HTTP_STATUS (not 200) or SWY_UPSTREAM_MALFORMED. */
-export async function getJson(url: string, options: GetJsonOptions): Promise<unknown> {
+/** The body of a 200 answer; throws SWY_UPSTREAM_UNAVAILABLE (network, timeout) or SWY_UPSTREAM_HTTP_STATUS (not 200). */
+export async function getBody(url: string, options: GetJsonOptions): Promise<Body> {
   const headers: Record<string, string> = { 'user-agent': 'switchyard', accept: 'application/json' };
   if (options.basicAuth !== null) headers.authorization = `Basic ${Buffer.from(options.basicAuth).toString('base64')}`;
-  let text: string;
   try {
     const response = await request(url, {
       method: 'GET',
@@ -24,20 +24,23 @@ export async function getJson(url: string, options: GetJsonOptions): Promise<unk
       signal: AbortSignal.timeout(options.timeoutMs),
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     });
-    text = await response.body.text();
     if (response.statusCode !== 200) {
+      await response.body.dump();
       throw new SwitchyardError('SWY_UPSTREAM_HTTP_STATUS', `${url} answered HTTP ${response.statusCode}`);
     }
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body) chunks.push(chunk as Buffer);
+    return new Body(chunks);
   } catch (error) {
     if (error instanceof SwitchyardError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new SwitchyardError('SWY_UPSTREAM_UNAVAILABLE', `${url}: ${reason}`, { cause: error });
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new SwitchyardError('SWY_UPSTREAM_MALFORMED', `${url} did not return JSON: ${(error as Error).message}`, { cause: error });
-  }
+}
+
+/** getBody, parsed; SWY_UPSTREAM_MALFORMED when it is not JSON. */
+export async function getJson(url: string, options: GetJsonOptions): Promise<unknown> {
+  return parseBody(await getBody(url, options), url);
 }
 
 /** Tries each candidate in order; the first success is returned, else one SWY_UPSTREAM_UNAVAILABLE naming them all. */

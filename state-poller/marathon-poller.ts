@@ -1,6 +1,8 @@
 // Keeps the Marathon half of the Snapshot current: a first fetch, then fetches asked for by /v2/events (coalesced),
 // by every (re)connection of that stream, by a periodic resync and by a watched file. I/O shell: network, timers, DNS.
 import type { Logger } from 'pino';
+import { sameAddresses, type Accepted } from './accepted.js';
+import { parseBody } from './body.js';
 import { Coalescer } from './coalescer.js';
 import { DiagnosticLog } from './diagnostic-log.js';
 import { Progress } from './progress.js';
@@ -40,6 +42,8 @@ export interface MarathonPollerCounters {
   readonly fetches: number;
   /** Fetches that failed (the last good state stayed). */
   readonly failures: number;
+  /** Fetches that brought the body already accepted (nothing parsed, no new snapshot). */
+  readonly unchanged: number;
   /** Subscribed events received from /v2/events. */
   readonly events: number;
   /** Coalescer runs: each served one or more events or file changes. */
@@ -60,7 +64,8 @@ export class MarathonPoller {
   private stream: MarathonEventStream | null = null;
   /** Events per type since the coalescer last started a run, for the debug log of the fetch that serves them. */
   private pendingEvents = new Map<string, number>();
-  private readonly count = { fetches: 0, failures: 0, events: 0, resyncs: 0, lastDurationMs: null as number | null };
+  private readonly count = { fetches: 0, failures: 0, unchanged: 0, events: 0, resyncs: 0, lastDurationMs: null as number | null };
+  private accepted: Accepted | null = null;
   private readonly flight: SingleFlight<PollResult>;
   private readonly coalescer: Coalescer;
   private readonly diagnostics: DiagnosticLog;
@@ -177,15 +182,31 @@ export class MarathonPoller {
     const progress = store.snapshot.marathon === null ? new Progress(logger, 'loading the Marathon apps') : null;
     try {
       progress?.at('fetching');
-      const fetched = await source.fetch();
+      const fetched = await source.fetch(this.accepted?.body ?? null);
+      let doc: unknown;
+      if (fetched.unchanged) {
+        // The same apps: rebuilt only if a task host name now resolves differently.
+        const known = this.accepted?.hosts ?? new Map<string, readonly string[]>();
+        if (sameAddresses(known, new Map(Object.entries(await this.resolveHosts([...known.keys()]))))) {
+          store.confirm('marathon', now());
+          this.count.unchanged += 1;
+          this.count.lastDurationMs = now() - started;
+          logger.debug({ generation: store.snapshot.generation, from: fetched.from, reason, ms: this.count.lastDurationMs }, 'marathon apps unchanged');
+          return { ok: true, generation: store.snapshot.generation };
+        }
+        doc = parseBody(fetched.body, fetched.from);
+      } else {
+        doc = fetched.doc;
+      }
       progress?.at('checking the apps');
-      const normalized = normalizeMarathon(fetched.doc);
+      const normalized = normalizeMarathon(doc);
       if (!normalized.ok) {
         throw new SwitchyardError('SWY_UPSTREAM_MALFORMED', `apps from ${fetched.from} have the wrong shape: ${normalized.message}`);
       }
       progress?.at('resolving host names', { apps: normalized.state.apps.length });
       const state: MarathonState = { ...normalized.state, hosts: await this.resolveHosts(marathonHostnames(normalized.state)) };
       const snapshot = store.acceptMarathon(state, normalized.diagnostics, now());
+      this.accepted = { body: fetched.body, hosts: new Map(Object.entries(state.hosts)) };
       this.count.lastDurationMs = now() - started;
       progress?.done({ apps: state.apps.length });
       this.diagnostics.report(normalized.diagnostics);

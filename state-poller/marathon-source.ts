@@ -1,7 +1,8 @@
 // Fetches GET /v2/apps?embed=apps.tasks from Marathon, trying the configured URLs in order (undici).
 // I/O: network. The first URL that answers is asked first next time, as marathon-lb does.
 import { Agent, type Dispatcher } from 'undici';
-import { firstThatAnswers, getJson, preferFirst } from './http-json.js';
+import { fetchedFrom, type Body, type Fetched } from './body.js';
+import { firstThatAnswers, getBody, preferFirst } from './http-json.js';
 
 export interface MarathonSourceOptions {
   /** Base URLs, e.g. "http://127.0.0.1:8080". */
@@ -23,17 +24,16 @@ export class MarathonSource {
     this.dispatcher = options.dispatcher ?? (this.ownAgent as Agent);
   }
 
-  async fetch(): Promise<{ readonly doc: unknown; readonly from: string }> {
+  /** `known` is the body last accepted: an equal answer comes back `unchanged`, without being parsed. */
+  async fetch(known: Body | null = null): Promise<Fetched> {
     const bases = this.options.urls.map((url) => url.replace(/\/+$/, ''));
-    const { value, from } = await firstThatAnswers(preferFirst(bases, this.preferred), 'Marathon', (base) =>
-      getJson(`${base}/v2/apps?embed=apps.tasks`, {
-        timeoutMs: this.options.timeoutMs,
-        basicAuth: this.options.basicAuth,
-        dispatcher: this.dispatcher,
-      }),
-    );
+    const { value, from } = await firstThatAnswers(preferFirst(bases, this.preferred), 'Marathon', async (base) => {
+      const url = `${base}/v2/apps?embed=apps.tasks`;
+      const body = await getBody(url, { timeoutMs: this.options.timeoutMs, basicAuth: this.options.basicAuth, dispatcher: this.dispatcher });
+      return fetchedFrom(body, known, base, url);
+    });
     this.preferred = from;
-    return { doc: value, from };
+    return value;
   }
 
   /** Closes the private agent's sockets; a fetch after this fails with SWY_UPSTREAM_UNAVAILABLE. */

@@ -1,8 +1,10 @@
 // Fetches /master/state from the leading Mesos master over HTTP, following mesos-dns's leader redirect.
-// I/O: network. Returns the parsed JSON document; checking its shape is the poller's job.
+// I/O: network. Returns the body and, unless it equals the one already accepted, the parsed document; checking its
+// shape is the poller's job.
 import type { Dispatcher } from 'undici';
+import { fetchedFrom, parseBody, type Body, type Fetched } from './body.js';
 import type { HostPort } from './model.js';
-import { firstThatAnswers, getJson, preferFirst } from './http-json.js';
+import { firstThatAnswers, getBody, preferFirst } from './http-json.js';
 import { parseUpid } from './upid.js';
 
 export interface MesosSourceOptions {
@@ -12,12 +14,6 @@ export interface MesosSourceOptions {
   /** "user:secret" for HTTP basic auth, or null. */
   readonly basicAuth: string | null;
   readonly dispatcher?: Dispatcher;
-}
-
-export interface FetchedState {
-  readonly doc: unknown;
-  /** The master that served it, "host:port". */
-  readonly from: string;
 }
 
 function hostForUrl(host: string): string {
@@ -30,34 +26,41 @@ export class MesosSource {
 
   constructor(private readonly options: MesosSourceOptions) {}
 
-  /** Tries the last good master, then every configured master in order; throws SWY_UPSTREAM_UNAVAILABLE if all fail. */
-  async fetch(): Promise<FetchedState> {
+  /**
+   * Tries the last good master, then every configured master in order; throws SWY_UPSTREAM_UNAVAILABLE if all fail.
+   * `known` is the body the poller last accepted: a state equal to it comes back `unchanged`, without being parsed.
+   */
+  async fetch(known: Body | null = null): Promise<Fetched> {
     const byRaw = new Map(this.options.masters.map((m) => [m.raw, m]));
     const order = preferFirst([...byRaw.keys()], this.preferred);
-    const { value, from } = await firstThatAnswers(order, 'Mesos master', (raw) => this.fetchFromMaster(byRaw.get(raw) as HostPort));
+    const { value, from } = await firstThatAnswers(order, 'Mesos master', (raw) => this.fetchFromMaster(byRaw.get(raw) as HostPort, known));
     this.preferred = from;
     return value;
   }
 
   /** GET /master/state; when the state names another leader, fetch once more from the leader's IP on the same port. */
-  private async fetchFromMaster(master: HostPort): Promise<FetchedState> {
-    const doc = await this.get(master.host, master.port);
+  private async fetchFromMaster(master: HostPort, known: Body | null): Promise<Fetched> {
+    const { body, url } = await this.get(master.host, master.port);
+    // The accepted state came from a leader, so a body equal to it names this master as the leader: no redirect.
+    if (known !== null && body.equals(known)) return { from: master.raw, body, unchanged: true };
+    const doc = parseBody(body, url);
     const leader = typeof doc === 'object' && doc !== null && 'leader' in doc ? (doc as { leader: unknown }).leader : null;
     const leaderAddress = typeof leader === 'string' ? parseUpid(leader) : null;
     // mesos-dns compares the IP strings and keeps the port it contacted (reference §1.7).
     if (leaderAddress !== null && leaderAddress.host !== master.host) {
       const redirected = await this.get(leaderAddress.host, master.port);
-      return { doc: redirected, from: `${leaderAddress.host}:${master.port}` };
+      return fetchedFrom(redirected.body, known, `${leaderAddress.host}:${master.port}`, redirected.url);
     }
-    return { doc, from: master.raw };
+    return { from: master.raw, body, unchanged: false, doc };
   }
 
-  private get(host: string, port: number): Promise<unknown> {
+  private async get(host: string, port: number): Promise<{ body: Body; url: string }> {
     const url = `${this.options.https ? 'https' : 'http'}://${hostForUrl(host)}:${port}/master/state`;
-    return getJson(url, {
+    const body = await getBody(url, {
       timeoutMs: this.options.timeoutMs,
       basicAuth: this.options.basicAuth,
       ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
     });
+    return { body, url };
   }
 }

@@ -2,6 +2,8 @@
 // I/O shell (timers, network through the source, name lookups). One poll at a time; a failed poll keeps the old state.
 import { lookup } from 'node:dns/promises';
 import type { Logger } from 'pino';
+import { sameAddresses, type Accepted } from './accepted.js';
+import { parseBody, type Body, type Fetched } from './body.js';
 import { asSwitchyardError, SwitchyardError } from './errors.js';
 import { DiagnosticLog } from './diagnostic-log.js';
 import { Progress } from './progress.js';
@@ -10,7 +12,8 @@ import { SingleFlight } from './single-flight.js';
 import type { SnapshotStore } from './store.js';
 
 export interface StateSource {
-  fetch(): Promise<{ readonly doc: unknown; readonly from: string }>;
+  /** `known` is the body last accepted: a source answers `unchanged` for an equal body instead of parsing it. */
+  fetch(known: Body | null): Promise<Fetched>;
   /** Sources that can tell when their data changed (files) call onChange. */
   watch?(onChange: () => void): void;
   close?(): Promise<void>;
@@ -49,12 +52,15 @@ export const systemResolveHost: ResolveHost = async (host) => {
 export interface PollCounters {
   readonly polls: number;
   readonly failures: number;
+  /** Polls that brought the body already accepted (nothing parsed, no new snapshot). */
+  readonly unchanged: number;
   /** Duration of the last poll, good or bad, in ms; null before the first. */
   readonly lastDurationMs: number | null;
 }
 
 export class MesosPoller {
-  private readonly count = { polls: 0, failures: 0, lastDurationMs: null as number | null };
+  private readonly count = { polls: 0, failures: 0, unchanged: 0, lastDurationMs: null as number | null };
+  private accepted: Accepted | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly diagnostics: DiagnosticLog;
@@ -113,19 +119,36 @@ export class MesosPoller {
     const progress = store.snapshot.mesos === null ? new Progress(logger, 'loading the Mesos state') : null;
     try {
       progress?.at('fetching');
-      const fetched = await this.options.source.fetch();
+      const fetched = await this.options.source.fetch(this.accepted?.body ?? null);
+      const resolveHost = this.options.resolveHost ?? systemResolveHost;
+      let doc: unknown;
+      if (fetched.unchanged) {
+        // The same state: only the addresses its host names resolve to may have moved, as mesos-dns resolves them
+        // on every poll. If none did, the state in the store is confirmed as current and nothing is rebuilt.
+        const known = this.accepted?.hosts ?? new Map<string, readonly string[]>();
+        if (sameAddresses(known, await resolveAll([...known.keys()], resolveHost))) {
+          store.confirm('mesos', now());
+          this.count.unchanged += 1;
+          this.count.lastDurationMs = now() - started;
+          logger.debug({ generation: store.snapshot.generation, from: fetched.from, reason, ms: this.count.lastDurationMs }, 'state unchanged');
+          return { ok: true, generation: store.snapshot.generation };
+        }
+        doc = parseBody(fetched.body, fetched.from);
+      } else {
+        doc = fetched.doc;
+      }
       progress?.at('checking the state');
-      const parsed = parseMesosState(fetched.doc);
+      const parsed = parseMesosState(doc);
       if (!parsed.ok) {
         throw new SwitchyardError(parsed.code, `state from ${fetched.from} has the wrong shape: ${parsed.message}`);
       }
-      const resolveHost = this.options.resolveHost ?? systemResolveHost;
       const names = hostnamesIn(parsed.doc);
       progress?.at('resolving host names', { hosts: names.length });
-      const hosts = new Map(await Promise.all(names.map(async (name) => [name, await resolveHost(name)] as const)));
+      const hosts = await resolveAll(names, resolveHost);
       progress?.at('normalizing');
       const normalized = normalizeMesos(parsed.doc, hosts);
       const snapshot = store.accept(normalized.state, normalized.diagnostics, now());
+      this.accepted = { body: fetched.body, hosts };
       this.diagnostics.report(normalized.diagnostics);
       this.count.lastDurationMs = now() - started;
       progress?.done({ frameworks: normalized.state.frameworks.length });
@@ -147,4 +170,9 @@ export class MesosPoller {
       return { ok: false, error: failure };
     }
   }
+}
+
+/** Each name looked up at the same time. */
+async function resolveAll(names: readonly string[], resolveHost: ResolveHost): Promise<Map<string, readonly string[]>> {
+  return new Map(await Promise.all(names.map(async (name) => [name, await resolveHost(name)] as const)));
 }

@@ -58,6 +58,15 @@ export class SnapshotStore {
     return this.install('marathon', { mesos: this.current.mesos, marathon }, diagnostics, now);
   }
 
+  /**
+   * Records a poll of `source` that brought the state already installed: it is current as of `now` (for readiness
+   * and ages) and the source's failure is cleared, but no new generation is made and no listener is called.
+   */
+  confirm(source: SourceName, now: number): void {
+    this.failures[source] = null;
+    this.loadedAt[source] = now;
+  }
+
   /** Records a failed poll of `source`; the snapshot stays as it is. */
   reject(error: SwitchyardError, now: number, source: SourceName = 'mesos'): void {
     this.failures[source] = { code: error.code, message: error.message, at: now, source };

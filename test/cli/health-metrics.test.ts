@@ -27,13 +27,13 @@ describe('readiness', () => {
 describe('renderMetrics', () => {
   const sample: MetricsSample = {
     sources: [
-      { source: 'mesos', polls: 5, failures: 1, lastDurationMs: 12, ageSeconds: 3.5 },
-      { source: 'marathon', polls: 2, failures: 0, lastDurationMs: null, ageSeconds: null },
+      { source: 'mesos', polls: 5, failures: 1, unchanged: 3, lastDurationMs: 12, ageSeconds: 3.5 },
+      { source: 'marathon', polls: 2, failures: 0, unchanged: 0, lastDurationMs: null, ageSeconds: null },
     ],
     apps: 3,
     tasks: 7,
     records: { a: 10, aaaa: 0, srv: 4 },
-    dns: { questions: { SRV: 2, A: 9 }, rcodes: { NOERROR: 10, NXDOMAIN: 1 }, forwarded: 0, forwardFailures: 0, truncated: 1, malformed: 0 },
+    dns: { questions: { SRV: 2, A: 9 }, rcodes: { NOERROR: 10, NXDOMAIN: 1 }, forwarded: 0, forwardFailures: 0, truncated: 1, malformed: 0, fastAnswered: 8 },
     lb: { writes: 4, reloads: 1, runtimeUpdates: 3, runtimeFailures: 0, failures: 0, backends: 2, pendingRemovals: 0 },
     skipped: { 'SWY_LB_LABEL_INVALID': 1, 'SWY_DNS_NAME_SKIPPED': 2 },
   };
@@ -42,6 +42,7 @@ describe('renderMetrics', () => {
   it.each([
     'switchyard_polls_total{source="mesos"} 5',
     'switchyard_poll_errors_total{source="mesos"} 1',
+    'switchyard_polls_unchanged_total{source="mesos"} 3',
     'switchyard_poll_duration_seconds{source="mesos"} 0.012',
     'switchyard_snapshot_age_seconds{source="mesos"} 3.5',
     'switchyard_apps 3',
@@ -50,6 +51,7 @@ describe('renderMetrics', () => {
     'switchyard_dns_questions_total{type="A"} 9',
     'switchyard_dns_responses_total{rcode="NXDOMAIN"} 1',
     'switchyard_dns_truncated_total 1',
+    'switchyard_dns_fast_answered_total 8',
     'switchyard_lb_reloads_total 1',
     'switchyard_lb_runtime_updates_total 3',
     'switchyard_skipped{reason="SWY_LB_LABEL_INVALID"} 1',

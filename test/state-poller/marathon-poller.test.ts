@@ -72,7 +72,8 @@ async function started(options: Setup = {}) {
   const ctx = await setup(options);
   ctx.poller.start();
   const fetches = options.withEvents === false ? 1 : 2;
-  await waitFor('the first load (and the resync on connect)', () => ctx.store.snapshot.generation === fetches && ctx.fake.appsRequests === fetches);
+  // The resync on connect brings the same apps: recognised as unchanged, so it makes no second generation.
+  await waitFor('the first load (and the resync on connect)', () => ctx.store.snapshot.generation === 1 && ctx.poller.counters.unchanged === fetches - 1 && ctx.fake.appsRequests === fetches);
   return ctx;
 }
 
@@ -91,7 +92,7 @@ describe('MarathonPoller', () => {
     expect([fake.eventConnections, fake.openStreams]).toEqual([1, 1]);
     await sleep(100);
     expect(fake.appsRequests).toBe(2);
-    expect(poller.counters).toEqual({ lastDurationMs: expect.any(Number), fetches: 2, failures: 0, events: 0, coalescedRuns: 0, resyncs: 1, streamConnections: 1 });
+    expect(poller.counters).toEqual({ lastDurationMs: expect.any(Number), fetches: 2, failures: 0, unchanged: 1, events: 0, coalescedRuns: 0, resyncs: 1, streamConnections: 1 });
   });
 
   it('a burst of 50 status_update_events becomes at most 3 fetches, and the last one sees the final apps', async () => {

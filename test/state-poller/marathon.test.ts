@@ -96,8 +96,10 @@ describe('MarathonSource', () => {
     const broken = await fakeMarathon(503, '{"message":"no leader"}');
     const good = await fakeMarathon(200, JSON.stringify({ apps: [] }));
     const source = new MarathonSource({ urls: [broken.url, good.url], timeoutMs: 2000, basicAuth: 'lb:pw' });
-    expect((await source.fetch()).doc).toEqual({ apps: [] });
-    await source.fetch();
+    const first = await source.fetch(null);
+    expect(first.unchanged ? null : first.doc).toEqual({ apps: [] });
+    // The same answer again, with the first as known: recognised without parsing.
+    expect((await source.fetch(first.body)).unchanged).toBe(true);
     expect(good.paths).toEqual(['/v2/apps?embed=apps.tasks', '/v2/apps?embed=apps.tasks']);
     expect(broken.paths).toHaveLength(1);
     expect(good.auth[0]).toBe(`Basic ${Buffer.from('lb:pw').toString('base64')}`);
@@ -107,6 +109,6 @@ describe('MarathonSource', () => {
     const broken = await fakeMarathon(500, 'oops');
     const other = await fakeMarathon(200, '{not json');
     const source = new MarathonSource({ urls: [broken.url, other.url], timeoutMs: 2000, basicAuth: null });
-    await expect(source.fetch()).rejects.toMatchObject({ code: 'SWY_UPSTREAM_UNAVAILABLE' });
+    await expect(source.fetch(null)).rejects.toMatchObject({ code: 'SWY_UPSTREAM_UNAVAILABLE' });
   });
 });

@@ -82,7 +82,7 @@ function makePoller(addresses: readonly string[], timeoutMs = 2000): { poller: M
 
 /**
  * One master: a good poll, then `bad` is served and must fail with `code` without touching the snapshot,
- * then the good state again and the generation moves on by one.
+ * then the good state again: recognised as the state already served (no new generation), and the failure cleared.
  */
 async function failsThenRecovers(bad: MasterBehaviour, code: ErrorCode): Promise<void> {
   const good: MasterBehaviour = { kind: 'state', body: freshState() };
@@ -101,9 +101,10 @@ async function failsThenRecovers(bad: MasterBehaviour, code: ErrorCode): Promise
   expect(JSON.stringify(store.snapshot)).toBe(content);
 
   master.behaviour = good;
-  expect(await poller.pollNow('recovered')).toEqual({ ok: true, generation: 2 });
+  expect(await poller.pollNow('recovered')).toEqual({ ok: true, generation: 1 });
   expect(store.lastFailure).toBeNull();
-  expect(store.snapshot.mesos).toEqual(before.mesos);
+  expect(store.snapshot).toBe(before);
+  expect(poller.counters.unchanged).toBe(1);
 }
 
 describe('a failed poll keeps the last good snapshot and records the error code', () => {
@@ -132,8 +133,9 @@ describe('a failed poll keeps the last good snapshot and records the error code'
     expect(JSON.stringify(store.snapshot)).toBe(content);
 
     await master.start('127.0.0.1', port);
-    expect(await poller.pollNow('master back')).toEqual({ ok: true, generation: 2 });
+    expect(await poller.pollNow('master back')).toEqual({ ok: true, generation: 1 });
     expect(store.lastFailure).toBeNull();
+    expect(store.failureOf('mesos')).toBeNull();
   });
 
   it('HTTP 500 → SWY_UPSTREAM_HTTP_STATUS', async () => {
@@ -196,7 +198,7 @@ describe('a failed poll keeps the last good snapshot and records the error code'
     expect(store.snapshot).toBe(before);
 
     master.behaviour = good;
-    expect(await poller.pollNow('recovered')).toEqual({ ok: true, generation: 2 });
+    expect(await poller.pollNow('recovered')).toEqual({ ok: true, generation: 1 });
   });
 });
 
@@ -217,7 +219,7 @@ describe('several masters', () => {
     const { poller } = makePoller([`127.0.0.1:${failing.port}`, `127.0.0.1:${healthy.port}`]);
     expect(await poller.pollNow('first')).toEqual({ ok: true, generation: 1 });
     expect([failing.requests, healthy.requests]).toEqual([1, 1]);
-    expect(await poller.pollNow('second')).toEqual({ ok: true, generation: 2 });
+    expect(await poller.pollNow('second')).toEqual({ ok: true, generation: 1 });
     expect([failing.requests, healthy.requests]).toEqual([1, 2]);
   });
 
@@ -324,11 +326,12 @@ describe('pollNow while a poll runs', () => {
     expect(p2).not.toBe(p1);
     expect(p3).toBe(p2);
     expect(await p1).toEqual({ ok: true, generation: 1 });
-    expect(await p2).toEqual({ ok: true, generation: 2 });
-    expect(store.snapshot.generation).toBe(2);
+    // The follow-up fetched the same state: confirmed, not installed again.
+    expect(await p2).toEqual({ ok: true, generation: 1 });
+    expect(poller.counters).toMatchObject({ polls: 2, unchanged: 1, failures: 0 });
     // Give a (wrong) third poll the chance to happen before counting.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(master.requests).toBe(2);
-    expect(generations).toEqual([1, 2]);
+    expect(generations).toEqual([1]);
   });
 });

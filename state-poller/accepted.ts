@@ -1,0 +1,19 @@
+// What a poller remembers of the state it last accepted, so that the same body is recognised on the next poll
+// without parsing it: the body, and the host names it used with their addresses. Pure (no I/O).
+import type { Body } from './body.js';
+
+export interface Accepted {
+  readonly body: Body;
+  /** Each host name the state uses, with the addresses it resolved to when the state was accepted. */
+  readonly hosts: ReadonlyMap<string, readonly string[]>;
+}
+
+/** True when every name resolves to the same addresses, in the same order, as in `before`. */
+export function sameAddresses(before: ReadonlyMap<string, readonly string[]>, now: ReadonlyMap<string, readonly string[]>): boolean {
+  if (before.size !== now.size) return false;
+  for (const [name, addresses] of now) {
+    const old = before.get(name);
+    if (old === undefined || old.length !== addresses.length || old.some((a, i) => a !== addresses[i])) return false;
+  }
+  return true;
+}
