@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
-import { buildRecords, type RecordOptions, type RecordSet } from '../dns/records.js';
+import { buildRecords, type EnumeratedFramework, type RecordOptions, type RecordSet } from '../dns/records.js';
+import { RecordsFeed } from '../dns/records-feed.js';
 import { Zone } from '../dns/zone.js';
 import { DnsServer } from '../dns/server.js';
 import { HttpApi, type ExtraRoute, type HttpView } from '../dns/http-api.js';
@@ -128,47 +129,58 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
   const apex = `${config.domain}.`;
   const store = new SnapshotStore();
   const recordDiagnostics = new DiagnosticLog(logger);
-  const recordOpts = recordOptions(config, masters);
+  // The per-task records of /v1/enumerate are left out of the served RecordSet and built when asked for.
+  const recordOpts: RecordOptions = { ...recordOptions(config, masters), enumerate: false };
   const redacted = redactConfig(config);
 
   const halves = configHalves(config);
   let records: RecordSet | null = null;
+  let recordsFrom: Snapshot['mesos'] = null;
   let serial = 0;
   const dns = config.dnson && halves.dns ? await startDns(config, apex, logger) : null;
 
-  // Each new Mesos half is turned into records and a zone, then swapped in by reference; a Marathon-only update
-  // hands over the same Mesos object and costs nothing here.
+  // Each new Mesos half is turned into records (in slices, so that answering goes on meanwhile) and a zone, then
+  // swapped in by reference; a Marathon-only update hands over the same Mesos object and costs nothing here.
+  const feed = new RecordsFeed<Snapshot>({
+    options: recordOpts,
+    install: (built, snapshot) => {
+      serial = Math.floor(snapshot.loadedAt / 1000);
+      const zone = new Zone(built, {
+        ttl: config.ttl,
+        srvWeight: config.srvRecordDefaultWeight,
+        soa: {
+          mname: config.SOAMname,
+          rname: config.SOARname,
+          serial,
+          refresh: config.SOARefresh,
+          retry: config.SOARetry,
+          expire: config.SOAExpire,
+          minimum: config.SOAMinttl,
+        },
+      });
+      records = built;
+      recordsFrom = snapshot.mesos;
+      dns?.server.setZone(zone);
+      recordDiagnostics.report(built.diagnostics);
+      logger.info(
+        { generation: snapshot.generation, a: built.a.size, aaaa: built.aaaa.size, srv: built.srv.size, diagnostics: snapshot.diagnostics.length + built.diagnostics.length },
+        'records updated',
+      );
+    },
+    onError: (error) => logger.error({ err: error }, 'could not build the DNS records of a new state; still serving the previous ones'),
+  });
   let lastMesos: Snapshot['mesos'] | undefined;
   const onSnapshot = (snapshot: Snapshot): void => {
     if (!halves.dns || snapshot.mesos === lastMesos) return;
     lastMesos = snapshot.mesos;
-    const built = buildRecords(snapshot.mesos, recordOpts);
-    serial = Math.floor(snapshot.loadedAt / 1000);
-    const zone = new Zone(built, {
-      ttl: config.ttl,
-      srvWeight: config.srvRecordDefaultWeight,
-      soa: {
-        mname: config.SOAMname,
-        rname: config.SOARname,
-        serial,
-        refresh: config.SOARefresh,
-        retry: config.SOARetry,
-        expire: config.SOAExpire,
-        minimum: config.SOAMinttl,
-      },
-    });
-    records = built;
-    dns?.server.setZone(zone);
-    recordDiagnostics.report(built.diagnostics);
-    logger.info(
-      { generation: snapshot.generation, a: built.a.size, aaaa: built.aaaa.size, srv: built.srv.size, diagnostics: snapshot.diagnostics.length + built.diagnostics.length },
-      'records updated',
-    );
+    feed.offer(snapshot);
   };
   store.subscribe(onSnapshot);
 
+  const enumerate = (): readonly EnumeratedFramework[] => (records === null ? [] : buildRecords(recordsFrom, { ...recordOpts, enumerate: true }).frameworks);
   const view = (): HttpView => ({
     records,
+    enumerate,
     domain: config.domain,
     ttl: config.ttl,
     serial,
@@ -194,8 +206,8 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
   const routes = gatewayRoutes(
     {
       store,
-      mesos: halves.dns ? () => poller?.counters ?? { polls: 0, failures: 0, lastDurationMs: null } : null,
-      marathon: halves.lb ? () => marathon?.counters ?? { fetches: 0, failures: 0, lastDurationMs: null } : null,
+      mesos: halves.dns ? () => poller?.counters ?? { polls: 0, failures: 0, unchanged: 0, lastDurationMs: null } : null,
+      marathon: halves.lb ? () => marathon?.counters ?? { fetches: 0, failures: 0, unchanged: 0, lastDurationMs: null } : null,
       mesosIntervalMs: config.refreshSeconds * 1000,
       marathonIntervalMs: config.lb.resyncSeconds * 1000,
       readyMaxAgeMultiple: config.readyMaxAgeMultiple,
@@ -238,10 +250,14 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
     lb,
     refresh: async (reason) => {
       await Promise.all([poller?.pollNow(reason), marathon?.refresh(reason)]);
+      // The poll is finished when what it brought is answered: its records built and their answer table swapped in.
+      await feed.idle();
+      await dns?.server.zoneSettled();
       await lb?.pipeline.idle();
     },
     close: async () => {
       await Promise.all([poller?.stop(), marathon?.stop()]);
+      await feed.idle();
       await lb?.close();
       await Promise.all([dns?.server.close(), http?.close(), dns?.forwarder?.close()]);
     },

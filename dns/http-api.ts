@@ -2,13 +2,15 @@
 // routeV1() is pure (request → status and JSON body); HttpApi is the thin node:http shell around it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { RecordSet } from './records.js';
+import type { EnumeratedFramework, RecordSet } from './records.js';
 import { asciiLower } from './answer.js';
 import { closeHttpServer, listen } from './listen.js';
 
 export interface HttpView {
   /** Null until the first good state is loaded. */
   readonly records: RecordSet | null;
+  /** /v1/enumerate's frameworks for the records served ([] before the first state); built when asked for. */
+  readonly enumerate: () => readonly EnumeratedFramework[];
   readonly domain: string;
   readonly ttl: number;
   readonly serial: number;
@@ -99,7 +101,7 @@ export function routeV1(view: HttpView, method: string, path: string): HttpAnswe
       return services(view, arg);
     case 'enumerate':
       if (!view.enumerationOn) break;
-      return { status: 200, body: { frameworks: view.records?.frameworks ?? [] } };
+      return { status: 200, body: { frameworks: view.enumerate() } };
     case 'axfr':
       if (!view.enumerationOn) break;
       return axfr(view);

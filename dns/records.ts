@@ -40,6 +40,11 @@ export interface RecordOptions {
   readonly nsAddresses: readonly string[];
   /** Also publish mesos-dns's second, unsanitised DiscoveryInfo pass. */
   readonly legacyDiscoveryNames: boolean;
+  /**
+   * Keep each task's records for /v1/enumerate in `frameworks` (default true). The gateway turns it off and builds
+   * them when that resource is asked for: at 100k tasks they are 1.2M objects, more than half the RecordSet.
+   */
+  readonly enumerate?: boolean;
 }
 
 /**
@@ -209,6 +214,7 @@ function* addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions
   const tail = `.${options.domain}.`;
   const fname = domainFrag(fw.name, options.spec);
   const tasks: EnumeratedTask[] = [];
+  const keepTasks = options.enumerate !== false;
   if (fname === '') {
     out.skip(fw.name, 'the framework name has no characters a DNS label can carry');
     return { name: fw.name, tasks };
@@ -249,7 +255,7 @@ function* addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions
       const ctx = { shared, canonical: `${taskName}${suffix}`, frameworkName: fname, tail, labels, protos };
       records.push(...addTaskPass(out, ctx, task, taskIps, agentIps, options.spec));
     }
-    tasks.push({ name: task.name, id: task.id, records });
+    if (keepTasks) tasks.push({ name: task.name, id: task.id, records });
   }
   return { name: fw.name, tasks };
 }

@@ -9,8 +9,10 @@ const { config } = parseConfig(
   { masters: ['127.0.0.1:5050'], mesosAuthentication: 'basic', mesosCredentials: { principal: 'dns', secret: 's3cret' } },
   'test',
 );
+const records = recordsFromFile('generated/served-master-state.json');
 const view: HttpView = {
-  records: recordsFromFile('generated/served-master-state.json'),
+  records,
+  enumerate: () => records.frameworks,
   domain: 'mesos',
   ttl: 60,
   serial: 1234,

@@ -1,8 +1,9 @@
 // Record-builder tables: mesos-dns's TestMasterRecord cases, the long-label rule, and names that cannot be published.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildRecords, masterRecordsOnly, type RecordSet } from '../../dns/records.js';
+import { buildRecords, masterRecordsOnly, type RecordOptions, type RecordSet } from '../../dns/records.js';
 import type { MesosState, Task } from '../../state-poller/model.js';
+import { normalizeMesos, parseMesosState } from '../../state-poller/normalize.js';
 import { parseUpid, splitHostPort } from '../../state-poller/upid.js';
 import { RECORD_OPTIONS, fixture } from '../helpers/zone.js';
 
@@ -15,6 +16,12 @@ interface MasterCase {
 }
 
 const masterCases = (JSON.parse(readFileSync(fixture('generated/master-records.cases.json'), 'utf8')) as { cases: MasterCase[] }).cases;
+
+function recordsFromDoc(doc: unknown, options: RecordOptions): RecordSet {
+  const parsed = parseMesosState(doc);
+  if (!parsed.ok) throw new Error(parsed.message);
+  return buildRecords(normalizeMesos(parsed.doc, new Map([['localhost', ['127.0.0.1']]])).state, options);
+}
 
 function asObject(set: RecordSet): MasterCase['expect'] {
   const sorted = (m: ReadonlyMap<string, readonly string[]>): Record<string, string[]> =>
@@ -112,3 +119,14 @@ describe('names DNS can carry', () => {
 });
 
 type RecordSetOptionsSources = (typeof RECORD_OPTIONS)['ipSources'];
+
+describe('enumerate: false (what the gateway serves)', () => {
+  it('gives the same records and diagnostics, with each framework but none of its per-task records', () => {
+    const parsedDoc = JSON.parse(readFileSync(fixture('generated/served-master-state.json'), 'utf8')) as unknown;
+    const full = recordsFromDoc(parsedDoc, RECORD_OPTIONS);
+    const lean = recordsFromDoc(parsedDoc, { ...RECORD_OPTIONS, enumerate: false });
+    expect(full.frameworks.some((fw) => fw.tasks.length > 0)).toBe(true);
+    expect(lean.frameworks).toEqual(full.frameworks.map((fw) => ({ name: fw.name, tasks: [] })));
+    expect({ ...lean, frameworks: [] }).toEqual({ ...full, frameworks: [] });
+  });
+});
