@@ -1,5 +1,7 @@
 // Marathon /v2/apps?embed=apps.tasks JSON → the MarathonState of the Snapshot.
 // Pure and deterministic: apps sorted by id; a malformed app or task is skipped with a diagnostic, the rest kept.
+// An app whose JSON is the same as in the previous document comes back as the same (immutable) object, so that
+// consumers can skip unchanged apps by identity (lb/view-cache.ts) and its schema check is not repeated.
 import { isIP } from 'node:net';
 import type { Diagnostic, MarathonApp, MarathonPortMapping, MarathonState, MarathonTask } from './model.js';
 import { describeIssues } from './mesos-types.js';
@@ -40,6 +42,18 @@ function appOf(doc: MarathonAppDoc, tasks: MarathonTask[]): MarathonApp {
   };
 }
 
+/** An app as normalized from one JSON text, with the diagnostics of its tasks. */
+interface Reusable {
+  readonly app: MarathonApp;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * The apps of the previous document, by their JSON text. A cache, not state: the output is the same with or without
+ * it, only object identity and time differ. Replaced by each call, so it holds one document's apps at most.
+ */
+let previousApps = new Map<string, Reusable>();
+
 export function normalizeMarathon(raw: unknown): NormalizedMarathon {
   const top = marathonAppsSchema.safeParse(raw);
   if (!top.success) return { ok: false, message: describeIssues(top.error) };
@@ -49,7 +63,22 @@ export function normalizeMarathon(raw: unknown): NormalizedMarathon {
   };
   const apps: MarathonApp[] = [];
   const seen = new Set<string>();
+  const reusable = new Map<string, Reusable>();
   top.data.apps.forEach((rawApp, index) => {
+    // Stringifying is about three times cheaper than the schema check and keeps the app object of the last document.
+    const text = typeof rawApp === 'object' && rawApp !== null ? JSON.stringify(rawApp) : null;
+    const known = text === null ? undefined : (reusable.get(text) ?? previousApps.get(text));
+    if (known !== undefined && text !== null) {
+      if (seen.has(known.app.id)) {
+        diagnose('SWY_UPSTREAM_INVALID_APP', known.app.id, 'the app id appears twice; the first is kept');
+        return;
+      }
+      seen.add(known.app.id);
+      diagnostics.push(...known.diagnostics);
+      apps.push(known.app);
+      reusable.set(text, known);
+      return;
+    }
     const parsed = marathonAppSchema.safeParse(rawApp);
     if (!parsed.success) {
       const id = typeof rawApp === 'object' && rawApp !== null && 'id' in rawApp ? String((rawApp as { id: unknown }).id) : `apps[${index}]`;
@@ -62,10 +91,11 @@ export function normalizeMarathon(raw: unknown): NormalizedMarathon {
     }
     seen.add(parsed.data.id);
     const tasks: MarathonTask[] = [];
+    const taskDiagnostics: Diagnostic[] = [];
     (parsed.data.tasks ?? []).forEach((rawTask, taskIndex) => {
       const task = marathonTaskSchema.safeParse(rawTask);
       if (!task.success) {
-        diagnose('SWY_UPSTREAM_INVALID_TASK', `${parsed.data.id}/tasks[${taskIndex}]`, describeIssues(task.error));
+        taskDiagnostics.push({ code: 'SWY_UPSTREAM_INVALID_TASK', source: 'marathon', subject: `${parsed.data.id}/tasks[${taskIndex}]`, message: describeIssues(task.error) });
         return;
       }
       tasks.push({
@@ -78,8 +108,12 @@ export function normalizeMarathon(raw: unknown): NormalizedMarathon {
       });
     });
     tasks.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    apps.push(appOf(parsed.data, tasks));
+    const app = appOf(parsed.data, tasks);
+    diagnostics.push(...taskDiagnostics);
+    apps.push(app);
+    if (text !== null) reusable.set(text, { app, diagnostics: taskDiagnostics });
   });
+  previousApps = reusable;
   apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   // Host names are resolved by the poller (I/O); the pure result says only that none are known yet.
   return { ok: true, state: { apps, hosts: hostTable([]) }, diagnostics };
