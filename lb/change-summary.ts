@@ -15,9 +15,10 @@ function serverKey(view: ServiceView): string {
   return view.service.servers.map((x) => `${x.ip}:${x.port}${x.draining ? ' d' : ''}`).join(',');
 }
 
-// Views are immutable, so each key is computed once per service view, however often views are compared.
+// Views are immutable, so each key is computed once per view, however often views are compared.
 const settingsKeys = new WeakMap<ServiceView, string>();
 const serverLineKeys = new WeakMap<ServiceView, string>();
+const sharedKeys = new WeakMap<HaproxyView, string>();
 
 /** Everything but the server lines, as data: two services with the same key render the same non-server text. */
 export function settingsKey(view: ServiceView): string {
@@ -43,8 +44,13 @@ export function serverLinesKey(view: ServiceView): string {
 
 /** The shared parts of a view (heads, grouped vhosts, maps) as data. */
 export function sharedKey(view: HaproxyView): string {
-  const grouped = view.groupedVhosts.map((g) => ({ vhost: g.vhost, certs: g.certs, bindOptions: g.bindOptions, rules: g.rules.map((r) => [r.weight, r.fragment]) }));
-  return JSON.stringify({ head: view.head, bindHttpHttps: view.bindHttpHttps, groupHttpsByVhost: view.groupHttpsByVhost, grouped, domainMap: view.domainMap, appMap: view.appMap });
+  let key = sharedKeys.get(view);
+  if (key === undefined) {
+    const grouped = view.groupedVhosts.map((g) => ({ vhost: g.vhost, certs: g.certs, bindOptions: g.bindOptions, rules: g.rules.map((r) => [r.weight, r.fragment]) }));
+    key = JSON.stringify({ head: view.head, bindHttpHttps: view.bindHttpHttps, groupHttpsByVhost: view.groupHttpsByVhost, grouped, domainMap: view.domainMap, appMap: view.appMap });
+    sharedKeys.set(view, key);
+  }
+  return key;
 }
 
 /** Compares two views backend by backend. */
@@ -58,7 +64,7 @@ export function summarizeChange(before: HaproxyView | null, after: HaproxyView):
   const other: string[] = [];
   for (const [backend, view] of now) {
     const previous = old.get(backend);
-    if (previous === undefined) continue;
+    if (previous === undefined || previous === view) continue;
     if (settingsKey(previous) !== settingsKey(view)) other.push(backend);
     else if (serverKey(previous) !== serverKey(view)) servers.push(backend);
   }

@@ -1,7 +1,7 @@
 // The load-balancer pipeline, consul-template style: build the view → render → compare with what runs → a change of
 // servers only goes through HAProxy's runtime API (and the file is rewritten to match); anything else is validated
 // with `haproxy -c`, renamed into place and reloaded. One run at a time; requests during a run get one follow-up.
-// I/O shell around the pure core (buildView, renderConfig, planRuntime).
+// I/O shell around the pure core (buildView through its ViewCache, renderConfig, planRuntime).
 import type { Diagnostic, MarathonState } from '../state-poller/model.js';
 import type { ApplyOutcome, PipelineOptions, PipelineStatus } from './pipeline-types.js';
 import { DiagnosticLog } from '../state-poller/diagnostic-log.js';
@@ -14,7 +14,8 @@ import { PendingRemovals } from './pending-removals.js';
 import { planRuntime } from './runtime-plan.js';
 import type { TemplateSet } from './templates.js';
 import type { HealthCache } from './tasks.js';
-import { buildView, serviceFingerprint } from './view-model.js';
+import { ViewCache } from './view-cache.js';
+import { serviceFingerprint } from './view-model.js';
 import type { HaproxyView } from './view-types.js';
 
 export { mapPaths } from './installer.js';
@@ -48,6 +49,8 @@ export class LbPipeline {
   private diagnostics: readonly Diagnostic[] = [];
   private excluded: Exclusions = new Map();
   private readonly removals: PendingRemovals;
+  /** Unchanged apps keep their services and views from one run to the next. */
+  private readonly views: ViewCache;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryMs = RETRY_INITIAL_MS;
   /** A runtime update was applied but the file not yet rewritten to match (done off the routing path). */
@@ -59,6 +62,7 @@ export class LbPipeline {
     private templates: TemplateSet,
   ) {
     this.diagnosticLog = new DiagnosticLog(options.logger);
+    this.views = new ViewCache(options.view);
     this.removals = new PendingRemovals(options.runtime, options.removalDeadlineMs, () => void this.request('servers waiting to be removed'));
   }
 
@@ -131,7 +135,7 @@ export class LbPipeline {
   }
 
   private build(state: MarathonState, exclude: Exclusions): HaproxyView {
-    return buildView(state, { ...this.options.view, exclude }, this.healthCache);
+    return this.views.build(state, exclude, this.healthCache);
   }
 
   private async runOnce(reasons: readonly string[]): Promise<ApplyOutcome> {

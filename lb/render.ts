@@ -1,5 +1,6 @@
 // HaproxyView + templates → haproxy.cfg text and the two map files, in marathon-lb's section order. Pure: the same
-// view and templates give byte-identical output. Sections are built as arrays and joined once.
+// view and templates give byte-identical output. Each service's text is kept with its (immutable) view, so only
+// services that changed since the last render are rendered again; sections are joined once.
 import type { TemplateSet, TemplateVars } from './templates.js';
 import type { Fragment, HaproxyView, ServiceView, WeightedRules } from './view-types.js';
 
@@ -24,6 +25,7 @@ function renderFragment(fragment: Fragment, templates: TemplateSet, owner: Servi
 }
 
 const RULE_ORDER: Readonly<Record<string, number>> = { acl: 0, 'tcp-request': 1, 'http-request': 2, redirect: 3 };
+const RANKS = 5;
 
 /** One output line and the backend whose fragment produced it (null for shared text), so HAProxy's complaints about a
  * line can be traced back to the app that caused it. */
@@ -43,12 +45,12 @@ function linesOf(text: string, owner: string | null): Line[] {
  * HAProxy evaluates a frontend's http-request and redirect rules before any use_backend, whatever their order in the
  * file, and warns when they come later. Listing them in evaluation order (stable within each kind, acl lines first so
  * every ACL is declared before use) changes nothing in routing and removes the warnings marathon-lb's configs draw.
+ * The lines are kept in one bucket per kind, so that a frontend's lines are the services' buckets, kind by kind.
  */
-function inEvaluationOrder(lines: readonly Line[]): Line[] {
-  return lines
-    .map((line, i) => ({ line, i, rank: RULE_ORDER[line.text.trim().split(/\s+/, 1)[0] ?? ''] ?? 4 }))
-    .sort((a, b) => a.rank - b.rank || a.i - b.i)
-    .map((k) => k.line);
+function byRank(lines: readonly Line[]): Line[][] {
+  const buckets: Line[][] = Array.from({ length: RANKS }, () => []);
+  for (const line of lines) buckets[RULE_ORDER[line.text.trim().split(/\s+/, 1)[0] ?? ''] ?? RANKS - 1]?.push(line);
+  return buckets;
 }
 
 /** Stable sort by weight, largest first: ties keep (appId, servicePort) order, as marathon-lb's sort does. */
@@ -59,27 +61,77 @@ function byWeight(services: readonly ServiceView[], pick: (s: ServiceView) => We
     .map((x) => x.s);
 }
 
+/** Text of consecutive lines with one owner: `lines` lines, each ending in a newline. */
+interface Chunk {
+  readonly text: string;
+  readonly lines: number;
+  readonly owner: string | null;
+}
+
+function chunkOf(lines: readonly Line[], owner: string | null): Chunk {
+  return { text: lines.map((l) => `${l.text}\n`).join(''), lines: lines.length, owner };
+}
+
+/** A service's text, section by section; the shared frontends' rules by kind (see byRank). */
+interface ServiceText {
+  readonly userlist: Chunk;
+  readonly http: readonly Line[][];
+  readonly https: readonly Line[][];
+  readonly appId: readonly Line[][];
+  readonly frontend: Chunk;
+  readonly backend: Chunk;
+}
+
+// Views and template sets are immutable: a service view keeps its text for as long as both live, so a config that
+// changed in a few services renders only those.
+const serviceTexts = new WeakMap<TemplateSet, WeakMap<ServiceView, ServiceText>>();
+
+function serviceText(s: ServiceView, templates: TemplateSet): ServiceText {
+  let forTemplates = serviceTexts.get(templates);
+  if (forTemplates === undefined) {
+    forTemplates = new WeakMap();
+    serviceTexts.set(templates, forTemplates);
+  }
+  let text = forTemplates.get(s);
+  if (text === undefined) {
+    const lines = (fragments: readonly Fragment[]): Line[] => fragments.flatMap((f) => linesOf(renderFragment(f, templates, s), s.backend));
+    text = {
+      userlist: chunkOf(lines(s.userlist), s.backend),
+      http: byRank(lines(s.http.fragments)),
+      https: byRank(lines(s.https.fragments)),
+      appId: byRank(lines(s.appId)),
+      frontend: chunkOf(lines(s.frontend), s.backend),
+      backend: chunkOf(lines(s.backendSection), s.backend),
+    };
+    forTemplates.set(s, text);
+  }
+  return text;
+}
+
 export function renderConfig(view: HaproxyView, templates: TemplateSet): RenderedConfig {
-  const out: Line[] = [];
-  const emit = (fragment: Fragment, owner: ServiceView | null, into: Line[] = out): void => {
-    into.push(...linesOf(renderFragment(fragment, templates, owner), owner?.backend ?? null));
+  const out: Chunk[] = [];
+  const texts = new Map(view.services.map((s) => [s, serviceText(s, templates)]));
+  const textOf = (s: ServiceView): ServiceText => texts.get(s) ?? serviceText(s, templates);
+  const head = (name: string, vars: TemplateVars = view.head): void => {
+    out.push(chunkOf(linesOf(renderFragment({ template: name, vars, perPort: false }, templates, null), null), null));
   };
-  const head = (name: string, vars: TemplateVars = view.head): void => emit({ template: name, vars, perPort: false }, null);
-  const shared = (services: readonly ServiceView[], pick: (s: ServiceView) => readonly Fragment[]): void => {
-    const rules: Line[] = [];
-    for (const s of services) for (const f of pick(s)) emit(f, s, rules);
-    out.push(...inEvaluationOrder(rules));
+  const rules = (buckets: readonly (readonly Line[])[]): void => {
+    for (const bucket of buckets) for (const line of bucket) out.push({ text: `${line.text}\n`, lines: 1, owner: line.owner });
+  };
+  const shared = (services: readonly ServiceView[], pick: (t: ServiceText) => readonly Line[][]): void => {
+    const picked = services.map((s) => pick(textOf(s)));
+    rules(Array.from({ length: RANKS }, (_, rank) => picked.flatMap((buckets) => buckets[rank] ?? [])));
   };
   const services = view.services;
   head('HEAD');
-  for (const s of services) for (const f of s.userlist) emit(f, s);
+  for (const s of services) out.push(textOf(s).userlist);
 
   if (view.bindHttpHttps) {
     head('HTTP_FRONTEND_HEAD');
-    shared(byWeight(services, (s) => s.http), (s) => s.http.fragments);
+    shared(byWeight(services, (s) => s.http), (t) => t.http);
   }
   head('HTTP_FRONTEND_APPID_HEAD');
-  shared(services, (s) => s.appId);
+  shared(services, (t) => t.appId);
   if (view.bindHttpHttps) {
     if (view.groupHttpsByVhost) {
       head('HTTPS_GROUPED_FRONTEND_HEAD');
@@ -87,24 +139,24 @@ export function renderConfig(view: HaproxyView, templates: TemplateSet): Rendere
       for (const g of view.groupedVhosts) {
         head('HTTPS_GROUPED_VHOST_BACKEND_HEAD', { name: g.name });
         head('HTTPS_GROUPED_VHOST_FRONTEND_HEAD', { name: g.name, sslCerts: g.certs.map((c) => `crt ${c}`).join(' '), bindOpts: g.bindOptions.map((o) => ` ${o}`).join(' ') });
-        const rules: Line[] = [];
-        for (const r of g.rules) emit(r.fragment, r.owner, rules);
-        out.push(...inEvaluationOrder(rules));
+        rules(byRank(g.rules.flatMap((r) => linesOf(renderFragment(r.fragment, templates, r.owner), r.owner.backend))));
       }
     } else {
       head('HTTPS_FRONTEND_HEAD');
-      shared(byWeight(services, (s) => s.https), (s) => s.https.fragments);
+      shared(byWeight(services, (s) => s.https), (t) => t.https);
     }
   }
-  for (const s of services) for (const f of s.frontend) emit(f, s);
-  for (const s of services) for (const f of s.backendSection) emit(f, s);
+  for (const s of services) out.push(textOf(s).frontend);
+  for (const s of services) out.push(textOf(s).backend);
 
   const mapText = (entries: readonly (readonly [string, string])[]): string => entries.map(([k, v]) => `${k} ${v}\n`).join('');
+  const lineOwners: (string | null)[] = [];
+  for (const chunk of out) for (let i = 0; i < chunk.lines; i++) lineOwners.push(chunk.owner);
   return {
-    config: out.map((l) => `${l.text}\n`).join(''),
+    config: out.map((c) => c.text).join(''),
     domainMap: mapText(view.domainMap),
     appMap: mapText(view.appMap),
-    lineOwners: out.map((l) => l.owner),
+    lineOwners,
   };
 }
 

@@ -62,6 +62,8 @@ export function planRuntime(running: HaproxyView, next: HaproxyView, lines: Serv
   for (const now of next.services) {
     const was = before.get(now.backend);
     if (was === undefined) return { kind: 'structural', why: `backend ${now.backend} is new` };
+    // The same view object (lb/view-cache.ts keeps unchanged services' views): nothing of it can differ.
+    if (was === now) continue;
     if (settingsKey(was) !== settingsKey(now)) return { kind: 'structural', why: `the settings of ${now.backend} changed` };
     // Most backends are untouched by a given change: comparing their data is enough, no line needs rendering.
     if (serverLinesKey(was) === serverLinesKey(now)) continue;

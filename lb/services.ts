@@ -6,7 +6,7 @@ import { readLabels, type AppLabelValues, type PortLabelValues } from './label-r
 import { ServicePortAssigner } from './port-assigner.js';
 import { TEMPLATES } from './template-specs.js';
 import { compileTemplate, type RenderTemplate } from './templates.js';
-import { networkMode, servicePorts, taskAddress, taskIsUp, taskPorts, type HealthCache } from './tasks.js';
+import { networkMode, servicePorts, taskAddress, taskIsUp, taskPorts, type HealthCache, type NetworkMode } from './tasks.js';
 import { mergeDeploymentGroups } from './zdd.js';
 
 export interface Server {
@@ -64,16 +64,37 @@ function compareServers(a: Server, b: Server): number {
   return a.port - b.port;
 }
 
+/** One app's part of a generation: its services, its diagnostics and the health verdicts to remember. */
+export interface AppServices {
+  readonly services: readonly Service[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly cacheEntries: readonly (readonly [string, boolean])[];
+}
+
+/**
+ * Remembers each app's services between generations (lb/view-cache.ts). `key` is everything they depend on besides
+ * the (immutable) app object; a remembered entry is used only for the same app object and the same key.
+ */
+export interface AppMemo {
+  get(app: MarathonApp, key: string): AppServices | undefined;
+  set(app: MarathonApp, key: string, value: AppServices): void;
+}
+
+/** What an app's services read from outside the app: its service ports, each task's remembered health and address. */
+function dependencyKey(app: MarathonApp, ports: readonly (number | null)[], mode: NetworkMode, hostMap: ReadonlyMap<string, readonly string[]>, cache: HealthCache): string {
+  let key = ports.join(',');
+  for (const task of app.tasks) key += `\u0000${String(cache.get(task.id))}\u0001${taskAddress(task, mode, hostMap) ?? ''}`;
+  return key;
+}
+
 export function buildServices(
   apps: readonly MarathonApp[],
   hosts: Readonly<Record<string, readonly string[]>>,
   options: ServiceOptions,
   cache: HealthCache,
+  memo?: AppMemo,
 ): ServicesResult {
   const diagnostics: Diagnostic[] = [];
-  const diagnose = (code: string, subject: string, message: string): void => {
-    diagnostics.push({ code, source: 'lb', subject, message });
-  };
   const hostMap = new Map(Object.entries(hosts));
   const nextCache = new Map<string, boolean>();
   const assigner = new ServicePortAssigner(options.minServPortIpPerTask, options.maxServPortIpPerTask);
@@ -83,105 +104,133 @@ export function buildServices(
     if (options.frameworkName !== null && app.id === `/${options.frameworkName}`) continue;
     const mode = networkMode(app);
     let ports: (number | null)[] = servicePorts(app, mode);
+    // The assigner's state runs across apps, so it is consulted for every app that needs it, remembered or not.
     if (ports.length === 0 && mode === 'container' && assigner.enabled && app.tasks[0] !== undefined) {
       ports = taskPorts(app, app.tasks[0], mode).map((taskPort) => assigner.assign(app.id, taskPort));
     }
-    const read = readLabels(app.labels, ports.length);
-    const rejectedPorts = new Set<number>();
-    let appRejected = false;
-    for (const problem of read.problems) {
-      if (problem.severity !== 'reject') {
-        diagnose('SWY_LB_LABEL_IGNORED', app.id, problem.reason);
-        continue;
-      }
-      const perPort = PORT_LABEL.exec(problem.label);
-      if (perPort === null) appRejected = true;
-      else rejectedPorts.add(Number(perPort[1]));
-      diagnose('SWY_LB_LABEL_INVALID', app.id, `${problem.reason}; ${perPort === null ? 'the app is' : `service port index ${perPort[1]} is`} left out`);
-    }
-    if (appRejected) continue;
-
-    // Keyed by Marathon's service port, as marathon-lb keys them: tasks are matched to services through it.
-    const byPort = new Map<number, { service: Omit<Service, 'servers'>; servers: Server[] }>();
-    ports.forEach((port, index) => {
-      if (port === null) {
-        diagnose('SWY_LB_NO_SERVICE_PORT', app.id, `no service port could be assigned for index ${index} (the auto-assignment range is used up)`);
-        return;
-      }
-      if (rejectedPorts.has(index)) return;
-      const portLabels = read.ports[index];
-      const values = portLabels?.values ?? {};
-      const overrides = new Map<string, RenderTemplate>();
-      const overrideSources: [string, string][] = [];
-      let bad = false;
-      for (const [name, text] of Object.entries(portLabels?.templates ?? {})) {
-        if (TEMPLATES.get(name)?.scope !== 'port') {
-          diagnose('SWY_LB_LABEL_IGNORED', app.id, `HAPROXY_${index}_${name}: this template cannot be overridden per app (marathon-lb does not honour it either); ignored`);
-          continue;
-        }
-        const compiled = compileTemplate(name, text, 'marathon-lb');
-        if (compiled.ok) {
-          overrides.set(name, compiled.render);
-          overrideSources.push([name, text]);
-        }
-        else {
-          bad = true;
-          diagnose('SWY_LB_TEMPLATE_INVALID', app.id, `HAPROXY_${index}_${name}: ${compiled.reason}; service port index ${index} is left out`);
-        }
-      }
-      if (bad) return;
-      let healthCheck = healthCheckFor(app, index);
-      let portMode: 'http' | 'tcp' | null = healthCheck?.protocol === 'HTTP' ? 'http' : null;
-      if (values.MODE !== undefined) portMode = values.MODE;
-      const borrowIndex = values.BACKEND_HEALTHCHECK_PORT_INDEX;
-      if (healthCheck === null && borrowIndex !== undefined) {
-        healthCheck = healthCheckFor(app, borrowIndex);
-        if (healthCheck !== null && HTTP_FAMILY.has(healthCheck.protocol)) portMode = 'http';
-      }
-      byPort.set(port, {
-        service: {
-          appId: app.id,
-          index,
-          servicePort: values.PORT ?? port,
-          appLabels: read.app,
-          labels: values,
-          overrides,
-          overrideSources,
-          healthCheck,
-          mode: portMode,
-        },
-        servers: [],
-      });
-    });
-    if (byPort.size === 0) continue;
-
-    for (const task of app.tasks) {
-      const verdict = taskIsUp(app, task, options.healthCheck, cache);
-      const remembered = verdict.remember ?? cache.get(task.id);
-      if (remembered !== undefined) nextCache.set(task.id, remembered);
-      if (!verdict.up) continue;
-      const ip = taskAddress(task, mode, hostMap);
-      if (ip === null) {
-        if (mode !== 'container') diagnose('SWY_UPSTREAM_UNRESOLVED_HOST', app.id, `task ${task.id}: host ${JSON.stringify(task.host)} has no IPv4 address; the task gets no traffic`);
-        continue;
-      }
-      // Marathon's data is untrusted: only an IP literal may become a server address in HAProxy's config.
-      if (isIP(ip) === 0) {
-        diagnose('SWY_UPSTREAM_INVALID_TASK', app.id, `task ${task.id}: address ${JSON.stringify(ip)} is not an IP address; the task gets no traffic`);
-        continue;
-      }
-      const taskPortList = taskPorts(app, task, mode);
-      // Zipped by position: app versions with a different number of ports still match as many as they can.
-      taskPortList.forEach((taskPort, i) => {
-        const servicePort = ports[i];
-        const entry = servicePort === undefined || servicePort === null ? undefined : byPort.get(servicePort);
-        entry?.servers.push({ taskId: task.id, host: task.host, ip, port: taskPort, draining: draining.has(task.id) });
-      });
-    }
-    for (const { service, servers } of byPort.values()) {
-      if (servers.length === 0) continue; // marathon-lb drops a port without servers: its frontend closes
-      services.push({ ...service, servers: servers.sort(compareServers) });
-    }
+    // A blue/green pair is merged into a new object each generation: it is never remembered.
+    const key = memo === undefined || draining.size > 0 ? null : dependencyKey(app, ports, mode, hostMap, cache);
+    const known = key === null ? undefined : memo?.get(app, key);
+    const built = known ?? appServices(app, draining, mode, ports, hostMap, options, cache);
+    if (key !== null && known === undefined) memo?.set(app, key, built);
+    diagnostics.push(...built.diagnostics);
+    services.push(...built.services);
+    for (const [id, up] of built.cacheEntries) nextCache.set(id, up);
   }
   return { services, diagnostics, healthCache: nextCache };
+}
+
+/** The services of one app (one per service port that has servers), with what the generation learns about it. */
+function appServices(
+  app: MarathonApp,
+  draining: ReadonlySet<string>,
+  mode: NetworkMode,
+  ports: readonly (number | null)[],
+  hostMap: ReadonlyMap<string, readonly string[]>,
+  options: ServiceOptions,
+  cache: HealthCache,
+): AppServices {
+  const diagnostics: Diagnostic[] = [];
+  const diagnose = (code: string, subject: string, message: string): void => {
+    diagnostics.push({ code, source: 'lb', subject, message });
+  };
+  const cacheEntries: [string, boolean][] = [];
+  const services: Service[] = [];
+  const read = readLabels(app.labels, ports.length);
+  const rejectedPorts = new Set<number>();
+  let appRejected = false;
+  for (const problem of read.problems) {
+    if (problem.severity !== 'reject') {
+      diagnose('SWY_LB_LABEL_IGNORED', app.id, problem.reason);
+      continue;
+    }
+    const perPort = PORT_LABEL.exec(problem.label);
+    if (perPort === null) appRejected = true;
+    else rejectedPorts.add(Number(perPort[1]));
+    diagnose('SWY_LB_LABEL_INVALID', app.id, `${problem.reason}; ${perPort === null ? 'the app is' : `service port index ${perPort[1]} is`} left out`);
+  }
+  if (appRejected) return { services, diagnostics, cacheEntries };
+
+  // Keyed by Marathon's service port, as marathon-lb keys them: tasks are matched to services through it.
+  const byPort = new Map<number, { service: Omit<Service, 'servers'>; servers: Server[] }>();
+  ports.forEach((port, index) => {
+    if (port === null) {
+      diagnose('SWY_LB_NO_SERVICE_PORT', app.id, `no service port could be assigned for index ${index} (the auto-assignment range is used up)`);
+      return;
+    }
+    if (rejectedPorts.has(index)) return;
+    const portLabels = read.ports[index];
+    const values = portLabels?.values ?? {};
+    const overrides = new Map<string, RenderTemplate>();
+    const overrideSources: [string, string][] = [];
+    let bad = false;
+    for (const [name, text] of Object.entries(portLabels?.templates ?? {})) {
+      if (TEMPLATES.get(name)?.scope !== 'port') {
+        diagnose('SWY_LB_LABEL_IGNORED', app.id, `HAPROXY_${index}_${name}: this template cannot be overridden per app (marathon-lb does not honour it either); ignored`);
+        continue;
+      }
+      const compiled = compileTemplate(name, text, 'marathon-lb');
+      if (compiled.ok) {
+        overrides.set(name, compiled.render);
+        overrideSources.push([name, text]);
+      }
+      else {
+        bad = true;
+        diagnose('SWY_LB_TEMPLATE_INVALID', app.id, `HAPROXY_${index}_${name}: ${compiled.reason}; service port index ${index} is left out`);
+      }
+    }
+    if (bad) return;
+    let healthCheck = healthCheckFor(app, index);
+    let portMode: 'http' | 'tcp' | null = healthCheck?.protocol === 'HTTP' ? 'http' : null;
+    if (values.MODE !== undefined) portMode = values.MODE;
+    const borrowIndex = values.BACKEND_HEALTHCHECK_PORT_INDEX;
+    if (healthCheck === null && borrowIndex !== undefined) {
+      healthCheck = healthCheckFor(app, borrowIndex);
+      if (healthCheck !== null && HTTP_FAMILY.has(healthCheck.protocol)) portMode = 'http';
+    }
+    byPort.set(port, {
+      service: {
+        appId: app.id,
+        index,
+        servicePort: values.PORT ?? port,
+        appLabels: read.app,
+        labels: values,
+        overrides,
+        overrideSources,
+        healthCheck,
+        mode: portMode,
+      },
+      servers: [],
+    });
+  });
+  if (byPort.size === 0) return { services, diagnostics, cacheEntries };
+
+  for (const task of app.tasks) {
+    const verdict = taskIsUp(app, task, options.healthCheck, cache);
+    const remembered = verdict.remember ?? cache.get(task.id);
+    if (remembered !== undefined) cacheEntries.push([task.id, remembered]);
+    if (!verdict.up) continue;
+    const ip = taskAddress(task, mode, hostMap);
+    if (ip === null) {
+      if (mode !== 'container') diagnose('SWY_UPSTREAM_UNRESOLVED_HOST', app.id, `task ${task.id}: host ${JSON.stringify(task.host)} has no IPv4 address; the task gets no traffic`);
+      continue;
+    }
+    // Marathon's data is untrusted: only an IP literal may become a server address in HAProxy's config.
+    if (isIP(ip) === 0) {
+      diagnose('SWY_UPSTREAM_INVALID_TASK', app.id, `task ${task.id}: address ${JSON.stringify(ip)} is not an IP address; the task gets no traffic`);
+      continue;
+    }
+    const taskPortList = taskPorts(app, task, mode);
+    // Zipped by position: app versions with a different number of ports still match as many as they can.
+    taskPortList.forEach((taskPort, i) => {
+      const servicePort = ports[i];
+      const entry = servicePort === undefined || servicePort === null ? undefined : byPort.get(servicePort);
+      entry?.servers.push({ taskId: task.id, host: task.host, ip, port: taskPort, draining: draining.has(task.id) });
+    });
+  }
+  for (const { service, servers } of byPort.values()) {
+    if (servers.length === 0) continue; // marathon-lb drops a port without servers: its frontend closes
+    services.push({ ...service, servers: servers.sort(compareServers) });
+  }
+  return { services, diagnostics, cacheEntries };
 }

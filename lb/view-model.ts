@@ -1,13 +1,12 @@
 // Every routing decision for one Marathon state: which services this load balancer serves, their frontends, vhost
 // rules, backends and servers (marathon-lb's config(), reference §2.1–2.2, §2.9). Pure and deterministic.
 import type { Diagnostic, MarathonApp } from '../state-poller/model.js';
-import { serverFragments } from './server-lines.js';
 import { serverLinesKey, settingsKey } from './change-summary.js';
-import { buildServices, type Service } from './services.js';
+import { bindHost, buildServiceView, contextKey, type BuiltService } from './service-view.js';
+import { buildServices, type AppMemo, type Service } from './services.js';
 import { backendName, type HealthCache } from './tasks.js';
-import type { TemplateVars } from './templates.js';
-import { cleaned, vhostRules, type MapState, type VhostRules } from './vhost-rules.js';
-import type { Fragment, GroupedVhost, HaproxyView, ServiceView } from './view-types.js';
+import { cleaned } from './vhost-rules.js';
+import type { GroupedVhost, HaproxyView, ServiceView } from './view-types.js';
 
 export interface ViewOptions {
   readonly groups: readonly string[];
@@ -52,10 +51,7 @@ function servedBy(groups: readonly string[], appGroups: readonly string[]): bool
   return groups.includes('*') || appGroups.some((g) => groups.includes(g));
 }
 
-/** HAProxy `bind` address text: IPv6 literals need brackets before `:port`. */
-export function bindHost(address: string): string {
-  return address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
-}
+const NONE_EMITTED: ReadonlySet<string> = new Set();
 
 function compareServices(a: Service, b: Service): number {
   if (a.appId !== b.appId) return a.appId < b.appId ? -1 : 1;
@@ -67,10 +63,22 @@ export function serviceFingerprint(view: ServiceView): string {
   return `${settingsKey(view)}\u0000${serverLinesKey(view)}`;
 }
 
-export function buildView(input: ViewInput, options: ViewOptions, cache: HealthCache): HaproxyView {
-  const built = buildServices(input.apps, input.hosts, options, cache);
+/**
+ * What one generation may reuse from earlier ones (lb/view-cache.ts): each app's services, and each service's view
+ * for the same siblings and context. Without it every app and service is built; the view is the same either way.
+ */
+export interface ViewMemo {
+  readonly apps: AppMemo;
+  getService(service: Service, siblings: readonly Service[], key: string): BuiltService | undefined;
+  setService(service: Service, siblings: readonly Service[], key: string, built: BuiltService): void;
+}
+
+export function buildView(input: ViewInput, options: ViewOptions, cache: HealthCache, memo?: ViewMemo): HaproxyView {
+  const built = buildServices(input.apps, input.hosts, options, cache, memo?.apps);
   const diagnostics: Diagnostic[] = [...built.diagnostics];
-  const maps: MapState = { enabled: options.haproxyMap, haproxyDir: options.haproxyDir, emitted: new Set(), domainMap: [], domainKeys: new Set() };
+  const emitted = new Set<string>();
+  const domainMap: [string, string][] = [];
+  const domainKeys = new Set<string>();
   const appMap: [string, string][] = [];
   const sorted = [...built.services].sort(compareServices);
   const siblingsOf = new Map<string, Service[]>();
@@ -91,7 +99,6 @@ export function buildView(input: ViewInput, options: ViewOptions, cache: HealthC
     if (list === undefined) claimed.set(port, [{ address, who }]);
     else list.push({ address, who });
   };
-  const backendsSeen = new Set<string>();
   const sharedPorts = [options.statsPort, options.appIdPort, ...(options.bindHttpHttps ? [options.httpPort, options.httpsPort] : [])];
   for (const port of sharedPorts) claim(port, options.bindAddress, 'a shared frontend of this load balancer');
 
@@ -110,98 +117,37 @@ export function buildView(input: ViewInput, options: ViewOptions, cache: HealthC
       continue;
     }
     claim(service.servicePort, bindAddr, subject);
-    backendsSeen.add(backend);
 
-    const vhosts = service.labels.VHOST ?? [];
-    const mode = service.mode ?? (vhosts.length > 0 ? 'http' : 'tcp');
-    const auth = service.labels.AUTH ?? null;
-    const f = (template: string, vars: TemplateVars): Fragment => ({ template, vars, perPort: true });
-    const userlist = auth === null ? [] : [f('USERLIST_HEAD', { backend, user: auth.user, passwd: auth.passwordHash })];
-    const sslCert = service.labels.SSL_CERT ?? null;
-    const bindOptions = service.labels.BIND_OPTIONS ?? null;
-    const frontend = [
-      f('FRONTEND_HEAD', { bindAddr: bindHost(bindAddr), backend, servicePort: service.servicePort, mode, sslCert: sslCert === null ? '' : ` ssl crt ${sslCert}`, bindOptions: bindOptions === null ? '' : ` ${bindOptions}` }),
-      f('FRONTEND_BACKEND_GLUE', { backend }),
-    ];
-    const path = service.labels.PATH ?? null;
-    let rules: VhostRules | null = null;
-    if (options.bindHttpHttps && vhosts.length > 0) {
-      rules = vhostRules(
-        {
-          appId: service.appId,
-          backend,
-          vhosts,
-          path,
-          realm: auth?.realm ?? null,
-          redirect: service.labels.REDIRECT_TO_HTTPS ?? false,
-          sslCert,
-          bindOptions,
-          bindAddr,
-          weight: service.labels.BACKEND_WEIGHT ?? (path !== null ? 1 : 0),
-        },
-        maps,
-      );
-    }
-    const appIdRules: Fragment[] = [];
-    if (mode === 'http' && !appIdsRouted.has(service.appId)) {
+    const siblings = siblingsOf.get(service.appId) ?? [];
+    const context = { firstOfApp: !appIdsRouted.has(service.appId), emitted: options.haproxyMap ? emitted : NONE_EMITTED };
+    const key = contextKey(context);
+    const known = memo?.getService(service, siblings, key);
+    const made = known ?? buildServiceView(service, backend, siblings, options, context);
+    if (known === undefined) memo?.setService(service, siblings, key, made);
+    // The service's additions to the generation's shared state, as the one-pass loop made them before.
+    if (made.routesAppId) {
       appIdsRouted.add(service.appId);
-      if (options.haproxyMap) {
-        if (!maps.emitted.has('map_http_frontend_appid_acl')) {
-          maps.emitted.add('map_http_frontend_appid_acl');
-          appIdRules.push({ template: 'MAP_HTTP_FRONTEND_APPID_ACL', vars: { haproxy_dir: options.haproxyDir }, perPort: false });
-        }
-        // appIdsRouted already keeps one entry per app id, as marathon-lb's duplicate check does.
-        appMap.push([service.appId, backend]);
-      } else {
-        appIdRules.push(f('HTTP_FRONTEND_APPID_ACL', { cleanedUpAppId: cleaned(service.appId), hostname: vhosts.join(','), appId: service.appId, backend }));
-      }
+      // appIdsRouted keeps one entry per app id, as marathon-lb's duplicate check does.
+      if (options.haproxyMap) appMap.push([service.appId, backend]);
+    }
+    for (const e of made.emits) emitted.add(e);
+    for (const entry of made.domainMap) {
+      const k = `${entry[0]}\u0000${entry[1]}`;
+      if (domainKeys.has(k)) continue;
+      domainKeys.add(k);
+      domainMap.push([entry[0], entry[1]]);
     }
 
-    const sticky = service.labels.STICKY ?? false;
-    const section: Fragment[] = [f('BACKEND_HEAD', { backend, balance: service.labels.BALANCE ?? 'roundrobin', mode })];
-    // Backend rewrites name one host: the first vhost (marathon-lb passes the whole comma list, which cannot match).
-    const hostname = vhosts[0] ?? '';
-    if (mode === 'http') {
-      if (service.labels.USE_HSTS === true) section.push(f('BACKEND_HSTS_OPTIONS', {}));
-      section.push(f('BACKEND_HTTP_OPTIONS', {}));
-      const proxypath = service.labels.HTTP_BACKEND_PROXYPASS_PATH;
-      if (proxypath !== undefined) section.push(f('HTTP_BACKEND_PROXYPASS_GLUE', { hostname, proxypath }));
-      const rootpath = service.labels.HTTP_BACKEND_REVPROXY_PATH;
-      if (rootpath !== undefined) section.push(f('HTTP_BACKEND_REVPROXY_GLUE', { hostname, rootpath }));
-      const redirpath = service.labels.HTTP_BACKEND_REDIR;
-      if (redirpath !== undefined) section.push({ template: 'HTTP_BACKEND_REDIR', vars: { hostname: vhosts.join(' '), redirpath }, perPort: false });
-    }
-    const allowed = service.labels.BACKEND_NETWORK_ALLOWED_ACL;
-    if (allowed !== undefined) {
-      const kind = mode === 'http' ? 'HTTP' : 'TCP';
-      for (const network of allowed) section.push(f(`${kind}_BACKEND_NETWORK_ALLOWED_ACL`, { network_allowed: network }));
-      section.push({ template: `${kind}_BACKEND_ACL_ALLOW_DENY`, vars: {}, perPort: false });
-    }
-    if (sticky) section.push(f('BACKEND_STICKY_OPTIONS', {}));
-    section.push(...serverFragments(service, mode, siblingsOf.get(service.appId) ?? [], sticky));
-
-    const candidate: ServiceView = {
-      backend,
-      service,
-      mode,
-      bindAddr,
-      userlist,
-      frontend,
-      backendSection: section,
-      http: { weight: rules?.weight ?? 0, fragments: rules?.http ?? [] },
-      https: { weight: rules?.weight ?? 0, fragments: rules?.https ?? [] },
-      appId: appIdRules,
-    };
+    const view = made.view;
     const excluded = options.exclude?.get(backend);
-    if (excluded !== undefined && excluded.fingerprint === serviceFingerprint(candidate)) {
+    if (excluded !== undefined && excluded.fingerprint === serviceFingerprint(view)) {
       diagnostics.push({ code: 'SWY_HAPROXY_CONFIG_INVALID', source: 'lb', subject: service.appId, message: `${subject}: HAProxy rejected its lines (${excluded.reason}); this port is left out until it changes` });
       excludedBackends.push(backend);
       continue;
     }
-    const view = candidate;
     views.push(view);
-    if (options.groupHttpsByVhost && rules !== null) {
-      for (const [host, entry] of rules.grouped) {
+    if (options.groupHttpsByVhost && made.rules !== null) {
+      for (const [host, entry] of made.rules.grouped) {
         const target = grouped.get(host) ?? { rules: [], certs: new Set(), bindOptions: new Set() };
         for (const rule of entry.rules) target.rules.push({ ...rule, owner: view });
         for (const c of entry.certs) target.certs.add(c);
@@ -241,7 +187,7 @@ export function buildView(input: ViewInput, options: ViewOptions, cache: HealthC
     groupHttpsByVhost: options.groupHttpsByVhost,
     services: views,
     groupedVhosts,
-    domainMap: maps.domainMap,
+    domainMap,
     appMap,
     diagnostics,
     excluded: excludedBackends,

@@ -4,7 +4,8 @@
 import { loadTemplateSet } from '../../lb/template-files.js';
 import { renderConfig, renderServerLines } from '../../lb/render.js';
 import { planRuntime } from '../../lb/runtime-plan.js';
-import { buildView, type ViewOptions } from '../../lb/view-model.js';
+import { ViewCache } from '../../lb/view-cache.js';
+import { type ViewOptions } from '../../lb/view-model.js';
 import type { HaproxyView } from '../../lb/view-types.js';
 import { normalizeMarathon } from '../../state-poller/marathon-normalize.js';
 import { ChurnCluster, percentile, seededRandom, type AppSpec } from '../helpers/churn-cluster.js';
@@ -32,6 +33,7 @@ for (let i = 0; i < appCount; i += 1) {
 
 const options: ViewOptions = { ...MLB_DEFAULTS, bindAddress: '127.0.0.1', globalDefaultOptions: ['redispatch', 'http-server-close', 'dontlognull', 'idle-close-on-response'], maxconn: 2000 };
 const { set: templates } = await loadTemplateSet(null);
+const views = new ViewCache(options);
 const times = new Map<string, number[]>();
 const time = <T>(stage: string, f: () => T): T => {
   const started = performance.now();
@@ -47,7 +49,7 @@ const viewOf = (previous: HaproxyView | null): HaproxyView => {
   const raw: unknown = time('JSON.parse', () => JSON.parse(text));
   const normalized = time('normalize', () => normalizeMarathon(raw));
   if (!normalized.ok) throw new Error(normalized.message);
-  return time('buildView', () => buildView(normalized.state, options, previous?.healthCache ?? new Map()));
+  return time('buildView', () => views.build(normalized.state, new Map(), previous?.healthCache ?? new Map()));
 };
 
 const random = seededRandom(7);
