@@ -43,8 +43,69 @@ export class Body {
     return true;
   }
 
+  /** Whether `chunk` equals this body's bytes from `offset` on (false when it runs past the end). */
+  matchesAt(offset: number, chunk: Buffer): boolean {
+    if (offset + chunk.length > this.length) return false;
+    let skip = offset;
+    let done = 0;
+    for (const part of this.chunks) {
+      if (skip >= part.length) {
+        skip -= part.length;
+        continue;
+      }
+      const n = Math.min(part.length - skip, chunk.length - done);
+      if (part.compare(chunk, done, done + n, skip, skip + n) !== 0) return false;
+      done += n;
+      skip = 0;
+      if (done === chunk.length) return true;
+    }
+    return done === chunk.length;
+  }
+
+  /** The first `length` bytes as views of this body's chunks (no copy). */
+  prefix(length: number): Buffer[] {
+    const out: Buffer[] = [];
+    let left = length;
+    for (const part of this.chunks) {
+      if (left <= 0) break;
+      out.push(part.length <= left ? part : part.subarray(0, left));
+      left -= part.length;
+    }
+    return out;
+  }
+
   text(): string {
     return this.chunks.length === 1 ? (this.chunks[0] as Buffer).toString('utf8') : Buffer.concat(this.chunks as Buffer[], this.length).toString('utf8');
+  }
+}
+
+/**
+ * Collects a body chunk by chunk, comparing it with `known` (the body last accepted) as it arrives. While they agree
+ * nothing is kept: each chunk dies young, so a large unchanged body costs no old-space garbage (and no full garbage
+ * collection of a heap that holds a whole cluster); at the first difference the agreeing part is taken from `known`.
+ */
+export class BodyCollector {
+  private chunks: Buffer[] | null = null;
+  private matched = 0;
+
+  constructor(private readonly known: Body | null) {}
+
+  push(chunk: Buffer): void {
+    if (this.chunks === null) {
+      if (this.known !== null && this.known.matchesAt(this.matched, chunk)) {
+        this.matched += chunk.length;
+        return;
+      }
+      this.chunks = this.known === null ? [] : this.known.prefix(this.matched);
+    }
+    this.chunks.push(chunk);
+  }
+
+  /** The whole body, and whether it is `known` byte for byte (then `known` itself is returned). */
+  finish(): { readonly body: Body; readonly unchanged: boolean } {
+    if (this.chunks !== null) return { body: new Body(this.chunks), unchanged: false };
+    if (this.known !== null && this.matched === this.known.length) return { body: this.known, unchanged: true };
+    return { body: new Body(this.known === null ? [] : this.known.prefix(this.matched)), unchanged: false };
   }
 }
 
@@ -65,8 +126,8 @@ export type Fetched =
   | { readonly from: string; readonly body: Body; readonly unchanged: true }
   | { readonly from: string; readonly body: Body; readonly unchanged: false; readonly doc: unknown };
 
-/** `body` as a Fetched: unchanged when it equals `known`, else parsed. */
-export function fetchedFrom(body: Body, known: Body | null, from: string, what: string): Fetched {
-  if (known !== null && body.equals(known)) return { from, body, unchanged: true };
-  return { from, body, unchanged: false, doc: parseBody(body, what) };
+/** A received body as a Fetched: as it is when unchanged, else parsed (`what` names it in the error). */
+export function fetchedFrom(received: { readonly body: Body; readonly unchanged: boolean }, from: string, what: string): Fetched {
+  const { body } = received;
+  return received.unchanged ? { from, body, unchanged: true } : { from, body, unchanged: false, doc: parseBody(body, what) };
 }

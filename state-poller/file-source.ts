@@ -18,7 +18,8 @@ export class FileSource {
     } catch (error) {
       throw new SwitchyardError('SWY_STATE_FILE_UNREADABLE', `cannot read ${this.path}: ${(error as Error).message}`, { cause: error });
     }
-    return fetchedFrom(Body.of(bytes), known, this.path, this.path);
+    const body = Body.of(bytes);
+    return fetchedFrom({ body, unchanged: known !== null && body.equals(known) }, this.path, this.path);
   }
 
   /** Calls onChange after the file is written, replaced or re-created. Idempotent. */

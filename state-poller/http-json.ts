@@ -1,7 +1,7 @@
 // GET a JSON document over HTTP (undici) with a timeout, a status check and optional basic auth.
 // I/O: network. Shared by the Mesos and Marathon sources so both fail with the same codes.
 import { request, type Dispatcher } from 'undici';
-import { Body, parseBody } from './body.js';
+import { BodyCollector, parseBody, type Body } from './body.js';
 import { SwitchyardError } from './errors.js';
 
 export interface GetJsonOptions {
@@ -11,8 +11,11 @@ export interface GetJsonOptions {
   readonly dispatcher?: Dispatcher;
 }
 
-/** The body of a 200 answer; throws SWY_UPSTREAM_UNAVAILABLE (network, timeout) or SWY_UPSTREAM_HTTP_STATUS (not 200). */
-export async function getBody(url: string, options: GetJsonOptions): Promise<Body> {
+/**
+ * The body of a 200 answer, and whether it equals `known` (compared as it arrives); throws SWY_UPSTREAM_UNAVAILABLE
+ * (network, timeout) or SWY_UPSTREAM_HTTP_STATUS (not 200).
+ */
+export async function getBody(url: string, options: GetJsonOptions, known: Body | null = null): Promise<{ body: Body; unchanged: boolean }> {
   const headers: Record<string, string> = { 'user-agent': 'switchyard', accept: 'application/json' };
   if (options.basicAuth !== null) headers.authorization = `Basic ${Buffer.from(options.basicAuth).toString('base64')}`;
   try {
@@ -28,9 +31,14 @@ export async function getBody(url: string, options: GetJsonOptions): Promise<Bod
       await response.body.dump();
       throw new SwitchyardError('SWY_UPSTREAM_HTTP_STATUS', `${url} answered HTTP ${response.statusCode}`);
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of response.body) chunks.push(chunk as Buffer);
-    return new Body(chunks);
+    const collector = new BodyCollector(known);
+    // 'data' events rather than for-await: a 60 MB body is about a thousand chunks, and a promise each adds up.
+    await new Promise<void>((resolve, reject) => {
+      response.body.on('data', (chunk: Buffer) => collector.push(chunk));
+      response.body.once('end', resolve);
+      response.body.once('error', reject);
+    });
+    return collector.finish();
   } catch (error) {
     if (error instanceof SwitchyardError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
@@ -40,7 +48,7 @@ export async function getBody(url: string, options: GetJsonOptions): Promise<Bod
 
 /** getBody, parsed; SWY_UPSTREAM_MALFORMED when it is not JSON. */
 export async function getJson(url: string, options: GetJsonOptions): Promise<unknown> {
-  return parseBody(await getBody(url, options), url);
+  return parseBody((await getBody(url, options)).body, url);
 }
 
 /** Tries each candidate in order; the first success is returned, else one SWY_UPSTREAM_UNAVAILABLE naming them all. */

@@ -29,8 +29,8 @@ export class MarathonSource {
     const bases = this.options.urls.map((url) => url.replace(/\/+$/, ''));
     const { value, from } = await firstThatAnswers(preferFirst(bases, this.preferred), 'Marathon', async (base) => {
       const url = `${base}/v2/apps?embed=apps.tasks`;
-      const body = await getBody(url, { timeoutMs: this.options.timeoutMs, basicAuth: this.options.basicAuth, dispatcher: this.dispatcher });
-      return fetchedFrom(body, known, base, url);
+      const received = await getBody(url, { timeoutMs: this.options.timeoutMs, basicAuth: this.options.basicAuth, dispatcher: this.dispatcher }, known);
+      return fetchedFrom(received, base, url);
     });
     this.preferred = from;
     return value;

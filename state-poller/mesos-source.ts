@@ -40,27 +40,28 @@ export class MesosSource {
 
   /** GET /master/state; when the state names another leader, fetch once more from the leader's IP on the same port. */
   private async fetchFromMaster(master: HostPort, known: Body | null): Promise<Fetched> {
-    const { body, url } = await this.get(master.host, master.port);
+    const { received, url } = await this.get(master.host, master.port, known);
+    const { body } = received;
     // The accepted state came from a leader, so a body equal to it names this master as the leader: no redirect.
-    if (known !== null && body.equals(known)) return { from: master.raw, body, unchanged: true };
+    if (received.unchanged) return { from: master.raw, body, unchanged: true };
     const doc = parseBody(body, url);
     const leader = typeof doc === 'object' && doc !== null && 'leader' in doc ? (doc as { leader: unknown }).leader : null;
     const leaderAddress = typeof leader === 'string' ? parseUpid(leader) : null;
     // mesos-dns compares the IP strings and keeps the port it contacted (reference §1.7).
     if (leaderAddress !== null && leaderAddress.host !== master.host) {
-      const redirected = await this.get(leaderAddress.host, master.port);
-      return fetchedFrom(redirected.body, known, `${leaderAddress.host}:${master.port}`, redirected.url);
+      const redirected = await this.get(leaderAddress.host, master.port, known);
+      return fetchedFrom(redirected.received, `${leaderAddress.host}:${master.port}`, redirected.url);
     }
     return { from: master.raw, body, unchanged: false, doc };
   }
 
-  private async get(host: string, port: number): Promise<{ body: Body; url: string }> {
+  private async get(host: string, port: number, known: Body | null): Promise<{ received: { body: Body; unchanged: boolean }; url: string }> {
     const url = `${this.options.https ? 'https' : 'http'}://${hostForUrl(host)}:${port}/master/state`;
-    const body = await getBody(url, {
+    const received = await getBody(url, {
       timeoutMs: this.options.timeoutMs,
       basicAuth: this.options.basicAuth,
       ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
-    });
-    return { body, url };
+    }, known);
+    return { received, url };
   }
 }

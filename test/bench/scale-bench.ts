@@ -2,12 +2,14 @@
 // process (so peak RSS is that size's alone): time per rebuild stage, the full rebuild, an unchanged poll, peak RSS.
 // I/O: spawns scale-run.js children, prints a table, writes JSON beside this file.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { marathonAppsDoc, mesosStateDoc } from './scale-cluster.js';
-import type { ScaleRun, StageTime } from './scale-run.js';
+import { closeHttpServer, listen } from '../../dns/listen.js';
+import type { PollRun, ScaleRun, StageTime } from './scale-run.js';
 
 const SIZES = [
   { apps: 1000, tasksPerApp: 10 },
@@ -29,9 +31,31 @@ function runChild<T>(args: readonly string[]): Promise<T> {
   });
 }
 
+/**
+ * The fake upstreams of the poll and rss runs: GET /master/state and GET /v2/apps from the bodies last written, on
+ * 127.0.0.1 in this process (so their CPU is not the child's).
+ */
+class Upstreams {
+  bodies: { mesos: Buffer; marathon: Buffer } = { mesos: Buffer.from('{}'), marathon: Buffer.from('{"apps":[]}') };
+  port = 0;
+  private readonly server: Server = createServer((req, res) => {
+    const body = req.url === '/master/state' ? this.bodies.mesos : req.url?.startsWith('/v2/apps') === true ? this.bodies.marathon : null;
+    if (body === null) res.writeHead(404).end();
+    else res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body);
+  });
+
+  async start(): Promise<void> {
+    this.port = await listen(this.server, 0, '127.0.0.1');
+  }
+
+  close(): Promise<void> {
+    return closeHttpServer(this.server);
+  }
+}
+
 /** The two upstream bodies of a synthetic cluster, written to files the children read. */
-function writeBodies(dir: string, apps: number, tasksPerApp: number): [string, string] {
-  const shape = { apps, tasksPerApp, agents: Math.max(10, Math.round(apps / 10)) };
+function writeBodies(dir: string, apps: number, tasksPerApp: number, master: string): [string, string] {
+  const shape = { apps, tasksPerApp, agents: Math.max(10, Math.round(apps / 10)), master };
   const mesos = join(dir, `mesos-${apps}.json`);
   const marathon = join(dir, `marathon-${apps}.json`);
   writeFileSync(mesos, JSON.stringify(mesosStateDoc(shape)));
@@ -56,26 +80,34 @@ const ms = (t: StageTime | undefined): string => (t === undefined ? 'n/a' : `${t
 async function main(): Promise<void> {
   console.log(`Scale benchmark: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`calibration workload: ${calibrate().toFixed(0)} ms CPU (lower is a faster or quieter machine)`);
-  const results: (ScaleRun & { readonly apps: number; readonly tasks: number; readonly peakRssMB: number })[] = [];
+  const results: (ScaleRun & PollRun & { readonly apps: number; readonly tasks: number; readonly peakRssMB: number; readonly rssTrace: unknown })[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-scale-bench-'));
+  const upstreams = new Upstreams();
+  await upstreams.start();
+  const master = `127.0.0.1:${upstreams.port}`;
+  const upstreamArgs = [master, `http://${master}`];
   try {
     for (const size of SIZES) {
-      const bodies = writeBodies(dir, size.apps, size.tasksPerApp);
+      const bodies = writeBodies(dir, size.apps, size.tasksPerApp, master);
+      upstreams.bodies = { mesos: readFileSync(bodies[0]), marathon: readFileSync(bodies[1]) };
       const timedRun = await runChild<ScaleRun>(['time', ...bodies]);
-      const { peakRssMB } = await runChild<{ peakRssMB: number }>(['rss', ...bodies]);
-      const run = { ...timedRun, apps: size.apps, tasks: size.apps * size.tasksPerApp, peakRssMB };
+      const pollRun = await runChild<PollRun>(['poll', ...upstreamArgs]);
+      const { peakRssMB, trace } = await runChild<{ peakRssMB: number; trace: Record<string, { rssMB: number; peakMB: number; heapMB: number }> }>(['rss', ...upstreamArgs]);
+      const run = { ...timedRun, ...pollRun, apps: size.apps, tasks: size.apps * size.tasksPerApp, peakRssMB, rssTrace: trace };
       results.push(run);
       const { sizes } = run;
       console.log(`\n${run.apps} apps / ${run.tasks} tasks: Mesos state ${sizes.mesosJsonMB.toFixed(1)} MB, Marathon apps ${sizes.marathonJsonMB.toFixed(1)} MB, ${sizes.names} DNS names, ${sizes.records} records, ${sizes.answerBytesMB.toFixed(1)} MB of encoded answers, ${sizes.configMB.toFixed(1)} MB haproxy.cfg`);
       console.log('  stage (ms)                          warm rebuild            first (cold JIT)');
       for (const stage of Object.keys(run.stages)) console.log(`  ${stage.padEnd(28)} ${ms(run.stages[stage])}   ${ms(run.cold[stage])}`);
       console.log(`  ${'full rebuild (no JSON.parse)'.padEnd(28)} ${ms(run.rebuild)}   ${ms(run.coldRebuild)}`);
-      console.log('  unchanged poll, as the code stands:');
-      for (const stage of Object.keys(run.unchanged)) console.log(`    ${stage.padEnd(26)} ${ms(run.unchanged[stage])}`);
-      console.log(`    ${'total'.padEnd(26)} ${ms(run.unchangedTotal)}`);
-      console.log(`  peak RSS of a process that loads this state once and keeps what switchyard keeps: ${peakRssMB.toFixed(0)} MB`);
+      console.log('  the real pollers over loopback HTTP (ms)   first load            unchanged (median of 5)');
+      for (const stage of Object.keys(run.unchanged)) console.log(`    ${stage.padEnd(26)} ${ms(run.firstLoad[stage])}   ${ms(run.unchanged[stage])}`);
+      console.log(`    ${'unchanged poll, both'.padEnd(26)} ${' '.repeat(22)}   ${ms(run.unchangedTotal)}`);
+      console.log(`  peak RSS of a process that loads this state once through the pollers and keeps what switchyard keeps: ${peakRssMB.toFixed(0)} MB`);
+      for (const [step, m] of Object.entries(trace)) console.log(`    after ${step.padEnd(32)} RSS ${m.rssMB.toFixed(0).padStart(5)} MB, peak so far ${m.peakMB.toFixed(0).padStart(5)} MB, JS heap ${m.heapMB.toFixed(0).padStart(5)} MB`);
     }
   } finally {
+    await upstreams.close();
     rmSync(dir, { recursive: true, force: true });
   }
   const big = results[results.length - 1];

@@ -6,6 +6,11 @@ export interface ClusterShape {
   readonly tasksPerApp: number;
   /** Agents the tasks are spread over (round robin). */
   readonly agents: number;
+  /**
+   * The master's own pid, "host:port" (default 10.0.0.1:5050, never contacted). A state that is fetched over HTTP
+   * must name the loopback server that serves it, or the Mesos source would follow the leader redirect away.
+   */
+  readonly master?: string;
 }
 
 /** The app names the DNS benchmark asks for: app-0 … app-(N-1), in one Marathon framework. */
@@ -68,8 +73,8 @@ export function mesosStateDoc(shape: ClusterShape): Record<string, unknown> {
     }
   }
   return {
-    leader: 'master@10.0.0.1:5050',
-    pid: 'master@10.0.0.1:5050',
+    leader: `master@${shape.master ?? '10.0.0.1:5050'}`,
+    pid: `master@${shape.master ?? '10.0.0.1:5050'}`,
     hostname: 'master-0.example.internal',
     slaves,
     frameworks: [{ id: 'fw-marathon-0001', name: 'marathon', pid: 'scheduler-1@10.0.0.2:15101', active: true, tasks }],

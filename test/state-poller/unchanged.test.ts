@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Body } from '../../state-poller/body.js';
+import { Body, BodyCollector } from '../../state-poller/body.js';
 import { MarathonPoller } from '../../state-poller/marathon-poller.js';
 import { MarathonSource } from '../../state-poller/marathon-source.js';
 import { MesosSource } from '../../state-poller/mesos-source.js';
@@ -54,6 +54,32 @@ describe('Body.equals', () => {
         changed[i] = ((changed[i] ?? 0) + 1) & 0xff;
         expect(split(bytes, cutsA).equals(split(changed, cutsB))).toBe(false);
         expect(split(bytes, cutsA).equals(split(bytes.subarray(0, bytes.length - 1), cutsB))).toBe(false);
+      }),
+    );
+  });
+});
+
+describe('BodyCollector', () => {
+  /** Feeds `incoming` cut at `cuts` to a collector that knows `known`. */
+  const collect = (known: Body | null, incoming: Buffer, cuts: readonly number[]) => {
+    const collector = new BodyCollector(known);
+    for (const chunk of split(incoming, cuts).chunks) collector.push(Buffer.from(chunk));
+    return collector.finish();
+  };
+
+  it('gives back the bytes received, and unchanged exactly when they equal the known body', () => {
+    const bytes = fc.uint8Array({ minLength: 0, maxLength: 200 });
+    fc.assert(
+      fc.property(bytes, bytes, fc.boolean(), fc.array(fc.nat(), { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 6 }), (knownRaw, otherRaw, same, knownCuts, cuts) => {
+        const known = split(Buffer.from(knownRaw), knownCuts);
+        // Half the cases receive the known bytes, or the known bytes with a change or cut, which is where it is hard.
+        const incoming = same ? Buffer.from(knownRaw) : Buffer.concat([Buffer.from(knownRaw).subarray(0, otherRaw.length % (knownRaw.length + 1)), Buffer.from(otherRaw)]);
+        const got = collect(known, incoming, cuts);
+        expect(got.unchanged).toBe(incoming.equals(Buffer.from(knownRaw)));
+        expect(Buffer.concat(got.body.chunks as Buffer[]).equals(incoming)).toBe(true);
+        expect(got.body.length).toBe(incoming.length);
+        if (got.unchanged) expect(got.body).toBe(known);
+        expect(collect(null, incoming, cuts).unchanged).toBe(false);
       }),
     );
   });
