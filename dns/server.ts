@@ -57,7 +57,26 @@ export class DnsServer {
   private readonly swap: TableSwap;
   private readonly fastOptions: FastOptions;
   private readonly fastInfo: FastInfo = { qtype: 0, rcode: 0, truncated: false };
-  readonly stats: DnsStats = { questions: {}, rcodes: {}, forwarded: 0, forwardFailures: 0, truncated: 0, malformed: 0, fastAnswered: 0 };
+  /** Questions by type code and replies by rcode, counted in arrays on the hot path and named when read. */
+  private readonly byType = new Float64Array(65536);
+  private readonly byRcode = new Float64Array(16);
+  private readonly counts = { forwarded: 0, forwardFailures: 0, truncated: 0, malformed: 0, fastAnswered: 0 };
+
+  /** A copy of the counters, keyed by type and rcode names (OTHER for types without one). */
+  get stats(): DnsStats {
+    const questions: Record<string, number> = {};
+    for (let code = 0; code < this.byType.length; code++) {
+      const n = this.byType[code] ?? 0;
+      if (n === 0) continue;
+      const name = TYPE_NAMES.get(code) ?? 'OTHER';
+      questions[name] = (questions[name] ?? 0) + n;
+    }
+    const rcodes: Record<string, number> = {};
+    this.byRcode.forEach((n, code) => {
+      if (n > 0) rcodes[RCODE_NAMES.get(code) ?? String(code)] = n;
+    });
+    return { questions, rcodes, ...this.counts };
+  }
 
   constructor(private readonly options: DnsServerOptions) {
     this.fastOptions = { recursionAvailable: options.recursionAvailable, setTruncateBit: options.setTruncateBit };
@@ -136,7 +155,7 @@ export class DnsServer {
   }
 
   private malformed(reason: string): void {
-    this.stats.malformed++;
+    this.counts.malformed++;
     this.options.logger.debug({ code: 'SWY_DNS_MALFORMED', err: reason }, 'dropped a malformed DNS message');
   }
 
@@ -148,7 +167,7 @@ export class DnsServer {
       const fast = fastAnswer(served.table, message, 'udp', this.rotation, this.fastOptions, info);
       if (fast !== null) {
         this.rotation++;
-        this.stats.fastAnswered++;
+        this.counts.fastAnswered++;
         this.count(info.qtype);
         this.sent(info.rcode, info.truncated);
         // No callback: Node then tries a synchronous send first; a failure comes back as an 'error' event (logged).
@@ -176,14 +195,14 @@ export class DnsServer {
   };
 
   private count(qtype: number): void {
-    const typeName = TYPE_NAMES.get(qtype) ?? 'OTHER';
-    this.stats.questions[typeName] = (this.stats.questions[typeName] ?? 0) + 1;
+    const code = qtype & 0xffff;
+    this.byType[code] = (this.byType[code] ?? 0) + 1;
   }
 
   private sent(rcode: number, truncated: boolean): void {
-    const rcodeName = RCODE_NAMES.get(rcode) ?? String(rcode);
-    this.stats.rcodes[rcodeName] = (this.stats.rcodes[rcodeName] ?? 0) + 1;
-    if (truncated) this.stats.truncated++;
+    const code = rcode & 0xf;
+    this.byRcode[code] = (this.byRcode[code] ?? 0) + 1;
+    if (truncated) this.counts.truncated++;
   }
 
   /** The general path: a decoded query answered by answer() from the zone being served, or forwarded. */
@@ -191,7 +210,7 @@ export class DnsServer {
     // A response arriving on the server port is never answered: answering could loop between two servers.
     // Over TCP the connection is closed, since dns2 would otherwise keep waiting for our reply.
     if (request.header.qr === 1) {
-      this.stats.malformed++;
+      this.counts.malformed++;
       client?.destroy();
       return;
     }
@@ -221,7 +240,7 @@ export class DnsServer {
   private async forward(query: Query, send: Send, transport: Transport, options: AnswerOptions): Promise<void> {
     const forwarder = this.options.forwarder;
     if (forwarder === null) return;
-    this.stats.forwarded++;
+    this.counts.forwarded++;
     try {
       const result = await forwarder.forward(forwardQueryBytes(query), transport);
       if (result.ok) {
@@ -230,10 +249,10 @@ export class DnsServer {
         this.sendReply(send, bytes, bytes.length >= 4 ? (bytes[3] ?? 0) & 0xf : 0, bytes !== result.reply);
         return;
       }
-      this.stats.forwardFailures++;
+      this.counts.forwardFailures++;
       this.options.logger.warn({ code: 'SWY_DNS_FORWARD_FAILED', name: query.name, errors: result.errors }, 'every resolver failed');
     } catch (error) {
-      this.stats.forwardFailures++;
+      this.counts.forwardFailures++;
       this.options.logger.warn({ code: 'SWY_DNS_FORWARD_FAILED', name: query.name, err: String(error) }, 'could not forward');
     }
     const failed = reply(query, RCODE.SERVFAIL, false, options);
