@@ -141,6 +141,11 @@ export async function startLbRuntime(config: Config, baseDir: string, store: Sna
     last = snapshot.marathon;
     void pipeline.update(snapshot.marathon, `Marathon state ${snapshot.generation}`);
   });
+  // The same apps again (a resync, a reconnection): nothing to rebuild, but marathon-lb compares the config with
+  // the file on disk on every resync, so a file edited or removed behind its back is put right. So does this run.
+  const unconfirm = store.subscribeConfirmed((source) => {
+    if (source === 'marathon' && last !== null) void pipeline.update(last, 'Marathon apps unchanged: checking the files on disk');
+  });
 
   return {
     pipeline,
@@ -148,6 +153,7 @@ export async function startLbRuntime(config: Config, baseDir: string, store: Sna
     reloadTemplates,
     close: async () => {
       unsubscribe();
+      unconfirm();
       await watcher?.close();
       await pipeline.close();
       await managed?.stop();

@@ -15,6 +15,8 @@ export interface PollFailure {
 }
 
 export type SnapshotListener = (snapshot: Snapshot) => void;
+/** Told when a poll of `source` brought the state already installed (see confirm). */
+export type ConfirmListener = (source: SourceName, snapshot: Snapshot) => void;
 
 export class SnapshotStore {
   private current: Snapshot = { generation: 0, loadedAt: 0, mesos: null, marathon: null, diagnostics: [] };
@@ -23,6 +25,7 @@ export class SnapshotStore {
   private readonly failures: Record<SourceName, PollFailure | null> = { mesos: null, marathon: null };
   private readonly loadedAt: Record<SourceName, number | null> = { mesos: null, marathon: null };
   private readonly listeners = new Set<SnapshotListener>();
+  private readonly confirmListeners = new Set<ConfirmListener>();
 
   get snapshot(): Snapshot {
     return this.current;
@@ -60,11 +63,18 @@ export class SnapshotStore {
 
   /**
    * Records a poll of `source` that brought the state already installed: it is current as of `now` (for readiness
-   * and ages) and the source's failure is cleared, but no new generation is made and no listener is called.
+   * and ages) and the source's failure is cleared, but no new generation is made and no snapshot listener is
+   * called; confirm listeners are.
    */
   confirm(source: SourceName, now: number): void {
     this.failures[source] = null;
     this.loadedAt[source] = now;
+    for (const listener of this.confirmListeners) listener(source, this.current);
+  }
+
+  subscribeConfirmed(listener: ConfirmListener): () => void {
+    this.confirmListeners.add(listener);
+    return () => this.confirmListeners.delete(listener);
   }
 
   /** Records a failed poll of `source`; the snapshot stays as it is. */

@@ -91,6 +91,21 @@ describe('the load-balancer half of the gateway', () => {
     expect(st.diagnostics).toContainEqual(expect.objectContaining({ code: 'SWY_LB_LABEL_INVALID', subject: '/web/frontend', message: expect.stringMatching(/HAPROXY_0_BALANCE/) }));
   }, 30_000);
 
+  it('recognises the same apps without a new state, and still puts right a config file changed behind its back', async () => {
+    const s = setup();
+    const p = await startProgram(s.configPath);
+    running.push(p);
+    await written(p, 1)();
+    const good = readFileSync(s.cfg, 'utf8');
+    writeFileSync(s.cfg, '# edited by hand\n');
+    // The same apps again (the watcher sees a write): no new state, but the file is compared and rewritten.
+    writeFileSync(s.apps, readFileSync(s.apps));
+    await written(p, 2)();
+    expect(readFileSync(s.cfg, 'utf8')).toBe(good);
+    const metrics = await (await fetch(`http://127.0.0.1:${p.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/^switchyard_polls_unchanged_total\{source="marathon"\} 1$/m);
+  });
+
   it('answers /healthz, /readyz, /metrics and /v1/diagnostics', async () => {
     const s = setup();
     const p = await startProgram(s.configPath);
