@@ -1,21 +1,21 @@
-// The load-balancer pipeline, consul-template style: build the view → render → compare with what runs → a change of
-// servers only goes through HAProxy's runtime API (and the file is rewritten to match); anything else is validated
-// with `haproxy -c`, renamed into place and reloaded. One run at a time; requests during a run get one follow-up.
-// I/O shell around the pure core (buildView through its ViewCache, renderConfig, planRuntime).
+// The load-balancer pipeline, consul-template style: build the view → compare with what runs → a change of servers
+// only goes through HAProxy's runtime API, and the file is rewritten to match off the routing path (FileFollower);
+// anything else is validated with `haproxy -c`, renamed into place and reloaded. One run at a time; requests during
+// a run get one follow-up. I/O shell around the pure core (buildView through its ViewCache, renderConfig, planRuntime).
 import type { Diagnostic, MarathonState } from '../state-poller/model.js';
 import type { ApplyOutcome, PipelineOptions, PipelineStatus } from './pipeline-types.js';
 import { DiagnosticLog } from '../state-poller/diagnostic-log.js';
 import { describeChange, summarizeChange } from './change-summary.js';
-import { culpritsOf } from './culprits.js';
 import { install, sameOnDisk, type InstallOptions } from './installer.js';
-import { renderConfig, renderServerLines, type RenderedConfig } from './render.js';
+import { installPasses, type Exclusions } from './install-passes.js';
+import { renderConfig, renderServerLines } from './render.js';
 import { applyPlan } from './runtime-apply.js';
 import { PendingRemovals } from './pending-removals.js';
 import { planRuntime } from './runtime-plan.js';
 import type { TemplateSet } from './templates.js';
 import type { HealthCache } from './tasks.js';
+import { FileFollower } from './file-follower.js';
 import { ViewCache } from './view-cache.js';
-import { serviceFingerprint } from './view-model.js';
 import type { HaproxyView } from './view-types.js';
 
 export { mapPaths } from './installer.js';
@@ -24,12 +24,8 @@ export type { ApplyOutcome, PipelineOptions, PipelineStatus } from './pipeline-t
 
 import type { Stamp } from './pipeline-types.js';
 
-/** How many times one run may leave out the apps HAProxy blamed and try again. */
-const MAX_EXCLUSION_PASSES = 5;
 const RETRY_INITIAL_MS = 1000;
 const RETRY_MAX_MS = 30_000;
-
-type Exclusions = Map<string, { fingerprint: string; reason: string }>;
 
 export class LbPipeline {
   private state: MarathonState | null = null;
@@ -55,6 +51,10 @@ export class LbPipeline {
   private retryMs = RETRY_INITIAL_MS;
   /** A runtime update was applied but the file not yet rewritten to match (done off the routing path). */
   private fileBehind = false;
+  /** Writes the file for what HAProxy runs after runtime updates, while the next runs route the next events. */
+  private readonly follower = new FileFollower(() => this.followFile());
+  /** Why the next run must reload: the file for HAProxy's runtime servers did not validate, so the two differ. */
+  private mustReload: string | null = null;
   private closed = false;
 
   constructor(
@@ -90,10 +90,13 @@ export class LbPipeline {
     };
   }
 
-  /** Waits for the run in progress and the one queued behind it. */
+  /** Waits for the run in progress, the one queued behind it and the file writes they asked for. */
   async idle(): Promise<void> {
-    await this.queued;
-    await this.inFlight;
+    while (this.queued !== null || this.inFlight !== null || this.follower.busy) {
+      await this.queued;
+      await this.inFlight;
+      await this.follower.idle();
+    }
   }
 
   async close(): Promise<void> {
@@ -118,8 +121,13 @@ export class LbPipeline {
         if (this.inFlight === run) this.inFlight = null;
       });
     });
-    this.queued = next;
-    return next;
+    // The next run starts when this one has routed; whoever asked for this one also waits for the file to follow.
+    const followed = next.then(async (outcome) => {
+      await this.follower.idle();
+      return outcome;
+    });
+    this.queued = followed;
+    return followed;
   }
 
   private fail(code: string, message: string, output: string): ApplyOutcome {
@@ -145,25 +153,19 @@ export class LbPipeline {
     await this.removals.retry();
     const exclude: Exclusions = new Map(this.excluded);
     let view = this.build(state, exclude);
-    // Rendered only when needed, and after a runtime update is applied: it is the slowest step and off the path.
-    let rendered: RenderedConfig | null = null;
-    const text = (): RenderedConfig => (rendered ??= renderConfig(view, this.templates));
     const opts = this.installOptions();
     let why = 'the first config';
     try {
       const running = this.options.reloader !== null ? this.running : null;
-      if (running !== null && running.templates === this.templates && this.options.runtime !== null) {
+      if (this.mustReload !== null) {
+        why = this.mustReload;
+      } else if (running !== null && running.templates === this.templates && this.options.runtime !== null) {
         const plan = planRuntime(running.view, view, (s) => renderServerLines(s, this.templates));
-        // Same view and templates as what runs and was written: the text would be the same, so nothing is rendered.
+        // Same view and templates as what runs: nothing to do here (the file follows on its own if it is behind).
         // (switchyard owns lb.configFile; an edit by hand is replaced at the next change.)
-        if (plan.kind === 'none' && !this.fileBehind) return this.unchanged(view, exclude, reasons);
         if (plan.kind === 'none') {
-          const verdict = await install(opts, text());
-          if (verdict.ok) {
-            this.fileBehind = false;
-            return this.written(view, exclude, reasons, false, true, 'the file caught up with the runtime updates');
-          }
-          why = 'the file with the runtime updates did not validate';
+          if (this.fileBehind) void this.follower.request(); // a write that failed is tried again
+          return this.unchanged(view, exclude, reasons, false);
         }
         if (plan.kind === 'servers') {
           const applied = await applyPlan(this.options.runtime, plan);
@@ -172,53 +174,26 @@ export class LbPipeline {
             this.counters.runtimeUpdates += 1;
             this.removals.add(applied.pending);
             // HAProxy routes the new servers now. Rendering and checking the file takes far longer (a large config:
-            // hundreds of ms), so a run already queued (the next event) goes first, and one run then writes the
-            // file for the latest state.
-            if (this.queued !== null) {
-              this.fileBehind = true;
-              this.settle(view, exclude);
-              this.options.logger.info({ reasons, backends: plan.backends, how: `${applied.commands} runtime commands in ${applied.ms} ms` }, 'load balancer servers updated; the file follows');
-              return { kind: 'written', change: summarizeChange(this.lastView, view), reloaded: false, runtime: true };
-            }
-            const verdict = await install(opts, text());
-            if (verdict.ok) {
-              this.fileBehind = false;
-              return this.written(view, exclude, reasons, false, true, `${applied.commands} runtime commands in ${applied.ms} ms`);
-            }
-            // HAProxy took the servers but the file does not validate: reload below so that the two agree again.
-            this.options.logger.warn({ code: verdict.code, err: verdict.message }, 'the config with the new servers did not validate; reloading instead');
-            why = 'the file with the new servers did not validate';
-          } else {
-            this.counters.runtimeFailures += 1;
-            this.options.logger.warn({ code: 'SWY_HAPROXY_RUNTIME_FAILED', err: applied.message, backends: plan.backends }, 'runtime update failed; reloading instead');
-            why = `the runtime update failed: ${applied.message}`;
+            // hundreds of ms), so it is done beside the next runs, which route the next events meanwhile.
+            this.fileBehind = true;
+            void this.follower.request();
+            return this.written(view, exclude, reasons, false, true, `${applied.commands} runtime commands in ${applied.ms} ms`, true);
           }
-        } else if (plan.kind === 'structural') why = plan.why;
+          this.counters.runtimeFailures += 1;
+          this.options.logger.warn({ code: 'SWY_HAPROXY_RUNTIME_FAILED', err: applied.message, backends: plan.backends }, 'runtime update failed; reloading instead');
+          why = `the runtime update failed: ${applied.message}`;
+        } else why = plan.why;
       } else if (running !== null) {
         why = running.templates !== this.templates ? 'the templates changed' : 'the runtime API is off';
       }
 
-      // The structural path. Each pass HAProxy rejects because of particular apps leaves those apps out and tries
-      // again; passes are bounded by the number of distinct bad apps, not by the number of apps.
-      for (let pass = 0; ; pass++) {
-        if (await sameOnDisk(opts, text())) {
-          if (this.options.reloader === null || this.running !== null) return this.unchanged(view, exclude, reasons);
-          break; // the file is right but HAProxy has not been told (a managed HAProxy not started yet)
-        }
-        const verdict = await install(opts, text());
-        if (verdict.ok) break;
-        const backends = new Set(view.services.map((s) => s.backend));
-        const culprits = verdict.code === 'SWY_HAPROXY_CONFIG_INVALID' && pass < MAX_EXCLUSION_PASSES ? culpritsOf(verdict.output, verdict.checked, text().lineOwners, backends) : null;
-        // A complaint about most apps at once is a shared template's fault, not theirs: nothing is excluded then.
-        if (culprits === null || culprits.size > Math.max(1, Math.floor(view.services.length / 2))) return this.fail(verdict.code, verdict.message, verdict.output);
-        for (const backend of culprits) {
-          const service = view.services.find((s) => s.backend === backend);
-          if (service !== undefined) exclude.set(backend, { fingerprint: serviceFingerprint(service), reason: verdict.message });
-        }
-        this.options.logger.warn({ code: verdict.code, backends: [...culprits], err: verdict.message }, 'HAProxy rejected the lines of some apps; generating again without them');
-        view = this.build(state, exclude);
-        rendered = null;
-      }
+      // This run writes the file itself: a write that follows runtime updates must not race it.
+      await this.follower.cancel();
+      const passes = await installPasses({ options: opts, render: (v) => renderConfig(v, this.templates), rebuild: (ex) => this.build(state, ex), warn: (d, m) => this.options.logger.warn(d, m) }, view, exclude);
+      if (passes.kind === 'rejected') return this.fail(passes.code, passes.message, passes.output);
+      view = passes.view;
+      // The file is right, but HAProxy may not run it: a managed HAProxy not started yet, or runtime servers it lacks.
+      if (passes.kind === 'same' && this.mustReload === null && (this.options.reloader === null || this.running !== null)) return this.unchanged(view, exclude, reasons, true);
     } catch (error) {
       return this.fail('SWY_LB_WRITE_FAILED', `cannot write ${this.options.configFile}: ${(error as Error).message}`, '');
     }
@@ -242,6 +217,7 @@ export class LbPipeline {
     }
     this.retryMs = RETRY_INITIAL_MS;
     this.running = { view, templates: this.templates };
+    this.mustReload = null;
     this.removals.clear(); // the new worker was built from the file, which does not have them
     this.counters.reloads += 1;
     const outcome = this.written(view, exclude, reasons, true, false, `reloaded in ${result.ms} ms because ${why}`);
@@ -249,8 +225,9 @@ export class LbPipeline {
     return outcome;
   }
 
-  private unchanged(view: HaproxyView, exclude: Exclusions, reasons: readonly string[]): ApplyOutcome {
-    this.fileBehind = false; // every caller has just seen the file match this view (or it never fell behind)
+  /** `fileMatches`: the caller has just seen the file match this view (else the file follower may still be at work). */
+  private unchanged(view: HaproxyView, exclude: Exclusions, reasons: readonly string[], fileMatches: boolean): ApplyOutcome {
+    if (fileMatches) this.fileBehind = false;
     this.settle(view, exclude);
     this.lastView = view;
     // HAProxy runs what is on disk, and that is this view's text (templates that changed but render the same included).
@@ -259,16 +236,52 @@ export class LbPipeline {
     return { kind: 'unchanged' };
   }
 
-  private written(view: HaproxyView, exclude: Exclusions, reasons: readonly string[], reloaded: boolean, runtime: boolean, how: string): ApplyOutcome {
-    this.fileBehind = false; // the file was installed just before
+  /** A change applied: the file was installed just before (reloaded or not), or, for a runtime update, follows. */
+  private written(view: HaproxyView, exclude: Exclusions, reasons: readonly string[], reloaded: boolean, runtime: boolean, how: string, fileFollows = false): ApplyOutcome {
+    if (!fileFollows) {
+      this.fileBehind = false;
+      this.counters.writes += 1;
+    }
     this.settle(view, exclude);
     const change = summarizeChange(this.lastView, view);
     this.lastView = view;
-    this.counters.writes += 1;
     this.lastChange = { reasons, change: describeChange(change), at: Date.now() };
     this.lastError = null;
-    this.options.logger.info({ reasons, change: this.lastChange.change, backends: view.services.length, reloaded, runtime, how }, 'load balancer config written');
+    const message = fileFollows ? 'load balancer servers updated; the file follows' : 'load balancer config written';
+    this.options.logger.info({ reasons, change: this.lastChange.change, backends: view.services.length, reloaded, runtime, how }, message);
     return { kind: 'written', change, reloaded, runtime };
+  }
+
+  /**
+   * Writes the file for what HAProxy runs now, after runtime updates; again if HAProxy moved on during the write. A
+   * file that does not validate means HAProxy and the file would disagree: the next run reloads instead.
+   */
+  private async followFile(): Promise<void> {
+    for (;;) {
+      const target = this.running;
+      if (target === null || !this.fileBehind) return;
+      const opts = this.installOptions();
+      let verdict: Awaited<ReturnType<typeof install>>;
+      try {
+        const text = renderConfig(target.view, target.templates);
+        verdict = (await sameOnDisk(opts, text)) ? { ok: true } : await install(opts, text);
+      } catch (error) {
+        // Not silent: the failure is counted and shown; the next runtime update tries again, as does a reload.
+        this.fail('SWY_LB_WRITE_FAILED', `cannot write ${this.options.configFile}: ${(error as Error).message}`, '');
+        return;
+      }
+      if (this.running !== target) continue; // a newer runtime update (or an equal view) came meanwhile
+      if (verdict.ok) {
+        this.fileBehind = false;
+        this.counters.writes += 1;
+        this.options.logger.info({ backends: target.view.services.length, reloaded: false, runtime: true, how: 'the file follows the runtime updates' }, 'load balancer config written');
+        return;
+      }
+      this.options.logger.warn({ code: verdict.code, err: verdict.message }, 'the config with the new servers did not validate; reloading instead');
+      this.mustReload = `the file with the new servers did not validate: ${verdict.message}`;
+      void this.request('the file for the runtime servers did not validate');
+      return;
+    }
   }
 
   /** The generation that now matches the files on disk: its health verdicts, diagnostics and exclusions are kept. */

@@ -1,7 +1,7 @@
 // The pipeline driving a real, managed HAProxy on loopback: the first config starts it, task churn goes through the
 // runtime API without a reload (and the file follows), structural changes reload, and a failed runtime update falls
 // back to a reload so HAProxy and the file agree again.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -37,7 +37,8 @@ interface Rig {
   hits(vhost: string, n: number): Promise<Map<string, number>>;
 }
 
-async function rig(runtimeWrapper: (api: RuntimeApi) => RuntimeClient = (api) => api, tcp = false): Promise<Rig> {
+/** `checkBinary`: what runs `haproxy -c` (a wrapper around the real one, to hold or fail a check). */
+async function rig(runtimeWrapper: (api: RuntimeApi) => RuntimeClient = (api) => api, tcp = false, checkBinary = 'haproxy'): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'swy-runtime-'));
   const [httpPort = 0, httpsPort = 0, statsPort = 0, appIdPort = 0, servicePort = 0] = await freePorts(5);
   const tasks = await Promise.all([1, 2, 3].map((n) => (tcp ? startEchoServer(`127.0.21.${n}`, `t${n}\n`) : startIdentityServer(`127.0.20.${n}`, 'web', `t${n}`))));
@@ -67,7 +68,7 @@ async function rig(runtimeWrapper: (api: RuntimeApi) => RuntimeClient = (api) =>
     {
       view,
       configFile,
-      haproxyBinary: 'haproxy',
+      haproxyBinary: checkBinary,
       skipValidation: false,
       logger,
       reloader: new ManagedReloader(haproxy),
@@ -102,6 +103,28 @@ async function rig(runtimeWrapper: (api: RuntimeApi) => RuntimeClient = (api) =>
     return seen;
   };
   return { pipeline, haproxy, configFile, httpPort, servicePort, tasks, state, hits };
+}
+
+/** A `haproxy -c` that waits while `gate` exists, and fails once (removing the file) when `failOnce` exists. */
+function checkWrapper(): { binary: string; gate: string; failOnce: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'swy-check-'));
+  const gate = join(dir, 'gate');
+  const failOnce = join(dir, 'fail-once');
+  const binary = join(dir, 'haproxy-check');
+  writeFileSync(binary, `#!/bin/sh\nwhile [ -e '${gate}' ]; do sleep 0.05; done\nif [ -e '${failOnce}' ]; then rm -f '${failOnce}'; echo '[ALERT]    (1) : config : refused by the test' >&2; exit 1; fi\nexec haproxy "$@"\n`);
+  chmodSync(binary, 0o755);
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  return { binary, gate, failOnce };
+}
+
+async function eventually<T>(probe: () => Promise<T | null>, what: string): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`${what} within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe('LbPipeline with a managed HAProxy', () => {
@@ -194,6 +217,41 @@ describe('LbPipeline with a managed HAProxy', () => {
     expect(readFileSync(r.configFile, 'utf8')).toContain('127.0.20.2');
     expect(readFileSync(r.configFile, 'utf8')).not.toContain('127.0.20.3');
     expect(r.pipeline.status()).toMatchObject({ reloads: 1, failures: 0 });
+    expect([...(await r.hits('web.test', 6)).keys()].sort()).toEqual(['t1', 't2']);
+  }, 30_000);
+
+  it('routes the next task event while the file for the last one is still being checked', async () => {
+    const check = checkWrapper();
+    const r = await rig(undefined, false, check.binary);
+    await r.pipeline.update(r.state(1), 'first');
+    writeFileSync(check.gate, ''); // every haproxy -c from now on waits
+    const second = r.pipeline.update(r.state(2), 'task 2 started');
+    await eventually(async () => ((await r.hits('web.test', 4)).has('t2') ? true : null), 'HAProxy routes to task 2');
+    const third = r.pipeline.update(r.state(3), 'task 3 started');
+    await eventually(async () => ((await r.hits('web.test', 6)).has('t3') ? true : null), 'HAProxy routes to task 3');
+    // Both were routed through the runtime API while the file (held in its check) still has task 1 only.
+    expect(readFileSync(r.configFile, 'utf8')).not.toContain('127.0.20.2');
+    expect(r.pipeline.status()).toMatchObject({ runtimeUpdates: 2, reloads: 1, writes: 1 });
+    rmSync(check.gate);
+    expect(await second).toMatchObject({ kind: 'written', runtime: true, reloaded: false });
+    expect(await third).toMatchObject({ kind: 'written', runtime: true, reloaded: false });
+    await r.pipeline.idle();
+    expect(readFileSync(r.configFile, 'utf8')).toContain(`127.0.20.3:${r.tasks[2]?.port}`);
+    expect(r.pipeline.status()).toMatchObject({ runtimeUpdates: 2, reloads: 1, failures: 0 });
+    expect(existsSync(check.gate)).toBe(false);
+  }, 30_000);
+
+  it('reloads when the file for the runtime servers does not validate, so HAProxy and the file agree again', async () => {
+    const check = checkWrapper();
+    const r = await rig(undefined, false, check.binary);
+    await r.pipeline.update(r.state(1), 'first');
+    writeFileSync(check.failOnce, '');
+    expect(await r.pipeline.update(r.state(2), 'task 2 started')).toMatchObject({ kind: 'written', runtime: true });
+    await r.pipeline.idle();
+    expect(existsSync(check.failOnce)).toBe(false);
+    expect(r.pipeline.status()).toMatchObject({ runtimeUpdates: 1, reloads: 2, lastError: null });
+    expect(r.pipeline.status().lastReload?.why).toMatch(/the file with the new servers did not validate: .*refused by the test/);
+    expect(readFileSync(r.configFile, 'utf8')).toContain(`127.0.20.2:${r.tasks[1]?.port}`);
     expect([...(await r.hits('web.test', 6)).keys()].sort()).toEqual(['t1', 't2']);
   }, 30_000);
 });
