@@ -45,7 +45,8 @@ export async function runMode(mode: 'runtime' | 'reload', shape: RunShape, log: 
   const random = seededRandom(shape.seed);
   const farm = new TaskFarm();
   const cluster = new ChurnCluster();
-  const ports = await lowFreePorts(shape.apps + shape.structural);
+  const ports = await lowFreePorts(shape.apps + shape.structural + 4);
+  const sharedPorts = [ports.shift() ?? 0, ports.shift() ?? 0, ports.shift() ?? 0, ports.shift() ?? 0] as const;
   let taskCount = 0;
   const newTask = async (app: AppSpec): Promise<TaskSpec> => {
     taskCount += 1;
@@ -62,7 +63,7 @@ export async function runMode(mode: 'runtime' | 'reload', shape: RunShape, log: 
   };
   for (let i = 0; i < shape.apps; i += 1) cluster.add(await makeApp(`a${String(i).padStart(4, '0')}`));
 
-  const rig = await ChurnRig.start(cluster, { runtimeApi: mode === 'runtime', hardStopAfterSeconds: HARD_STOP_S, defaultOptions: shape.defaultOptions });
+  const rig = await ChurnRig.start(cluster, { runtimeApi: mode === 'runtime', hardStopAfterSeconds: HARD_STOP_S, defaultOptions: shape.defaultOptions, sharedPorts });
   const pool = new Map<string, string>(); // vhost → app id the load may ask for now
   let poolList: (readonly [string, string])[] | null = null; // rebuilt after a change, not per request
   const setPool = (vhost: string, app: string): void => void (pool.set(vhost, app), (poolList = null));

@@ -4,7 +4,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lowFreePorts } from './port-block.js';
 import { backendOf, serverOf, type AppSpec, type ChurnCluster, type TaskSpec } from './churn-cluster.js';
 import { FakeMarathon } from './fake-marathon.js';
 import { haproxyTree, inRotation, parseServersState, parseShowProc, socketCommand, type HaproxyTree, type ProcList } from './haproxy-procs.js';
@@ -22,6 +21,11 @@ export interface RigOptions {
   readonly hardStopAfterSeconds: number;
   /** `option` lines of the defaults section; null: switchyard's default. */
   readonly defaultOptions?: readonly string[] | null;
+  /**
+   * The shared frontends' ports (http, https, stats, app id). Taken with the apps' service ports in one
+   * lowFreePorts call, so that no app's port is one of them (two separate calls may hand out the same port).
+   */
+  readonly sharedPorts: readonly [number, number, number, number];
 }
 
 export async function until<T>(what: string, timeoutMs: number, probe: () => T | null | Promise<T | null>, pollMs = 10): Promise<T> {
@@ -51,7 +55,7 @@ export class ChurnRig {
   /** Writes the config, starts switchyard on the cluster as it is now and waits until HAProxy accepts. */
   static async start(cluster: ChurnCluster, options: RigOptions): Promise<ChurnRig> {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-churn-'));
-    const [http = 0, https = 0, stats = 0, appId = 0] = await lowFreePorts(4);
+    const [http, https, stats, appId] = options.sharedPorts;
     const configFile = join(dir, 'haproxy.cfg');
     const adminSocket = join(dir, 'admin.sock');
     const fake = await FakeMarathon.start();

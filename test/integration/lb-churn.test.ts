@@ -158,9 +158,10 @@ describe('load balancer under task churn: runtime API for servers, reloads for s
   };
 
   beforeAll(async () => {
-    ports = await lowFreePorts(6);
+    ports = await lowFreePorts(10);
+    const sharedPorts = [ports.shift() ?? 0, ports.shift() ?? 0, ports.shift() ?? 0, ports.shift() ?? 0] as const;
     for (let i = 1; i <= 5; i += 1) cluster.add(await makeApp(`app${i}`, 2));
-    rig = await ChurnRig.start(cluster, { runtimeApi: true, hardStopAfterSeconds: HARD_STOP_S, defaultOptions: DEFAULT_OPTIONS });
+    rig = await ChurnRig.start(cluster, { runtimeApi: true, hardStopAfterSeconds: HARD_STOP_S, defaultOptions: DEFAULT_OPTIONS, sharedPorts });
     for (const app of cluster.apps.values()) {
       await rig.waitUntilRoutes(app, app.tasks[0] as TaskSpec, 5_000);
       pool.set(app.vhost, app.id);
