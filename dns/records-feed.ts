@@ -2,7 +2,7 @@
 // so that a large state never stops the DNS server answering from the previous one. One build at a time; a state
 // that arrives during a build is built right after it (only the newest of those). I/O: schedules the slices.
 import { recordSteps, type RecordOptions, type RecordSet } from './records.js';
-import { runInSlices } from './slices.js';
+import { runInSlices } from '../state-poller/slices.js';
 import type { MesosState } from '../state-poller/model.js';
 
 export interface RecordsFeedOptions<T> {

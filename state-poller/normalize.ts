@@ -135,40 +135,56 @@ export interface NormalizedMesos {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/** Tasks (or agents) between the points where normalizeMesosSteps lets its caller do other work. */
+const ITEMS_PER_STEP = 256;
+
 /** Builds the MesosState from a checked document. Skips (with a diagnostic) agents, frameworks and tasks that are bad. */
 export function normalizeMesos(doc: MesosStateDoc, hosts: HostTable): NormalizedMesos {
+  const steps = normalizeMesosSteps(doc, hosts);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/**
+ * normalizeMesos as steps: the generator pauses every ITEMS_PER_STEP agents or tasks, so the poller can run it in
+ * slices (slices.ts) and the DNS server keeps answering while a large state is normalized.
+ */
+export function* normalizeMesosSteps(doc: MesosStateDoc, hosts: HostTable): Generator<void, NormalizedMesos> {
   const diagnostics: Diagnostic[] = [];
   const diagnose = (code: string, subject: string, message: string): void => {
     diagnostics.push({ code, source: 'mesos', subject, message });
   };
 
   const agents: Agent[] = [];
-  doc.slaves.forEach((raw, index) => {
+  for (const [index, raw] of doc.slaves.entries()) {
+    if (index % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
     const parsed = mesosAgentSchema.safeParse(raw);
     if (!parsed.success) {
       diagnose('SWY_UPSTREAM_INVALID_AGENT', `slaves[${index}]`, describeIssues(parsed.error));
-      return;
+      continue;
     }
     const address = parseUpid(parsed.data.pid);
     if (address === null) {
       diagnose('SWY_UPSTREAM_INVALID_AGENT', parsed.data.id, `agent pid "${parsed.data.pid}" is not id@host:port`);
-      return;
+      continue;
     }
     const ips = addressesOf(address.host, hosts);
     if (ips.length === 0) {
       diagnose('SWY_UPSTREAM_UNRESOLVED_HOST', parsed.data.id, `agent host "${address.host}" did not resolve`);
-      return;
+      continue;
     }
     agents.push({ id: parsed.data.id, ips, port: address.port });
-  });
+  }
   const agentIds = new Set(agents.map((a) => a.id));
 
   const frameworks: Framework[] = [];
-  doc.frameworks.forEach((raw, index) => {
+  for (const [index, raw] of doc.frameworks.entries()) {
     const parsed = mesosFrameworkSchema.safeParse(raw);
     if (!parsed.success) {
       diagnose('SWY_UPSTREAM_INVALID_FRAMEWORK', `frameworks[${index}]`, describeIssues(parsed.error));
-      return;
+      continue;
     }
     const fw = parsed.data;
     let ips: readonly string[] = [];
@@ -187,18 +203,19 @@ export function normalizeMesos(doc: MesosStateDoc, hosts: HostTable): Normalized
       if (ips.length === 0) diagnose('SWY_UPSTREAM_UNRESOLVED_HOST', fw.name, `framework host "${fw.hostname}" did not resolve`);
     }
     const tasks: Task[] = [];
-    fw.tasks.forEach((rawTask, taskIndex) => {
+    for (const [taskIndex, rawTask] of fw.tasks.entries()) {
+      if (taskIndex % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
       const parsedTask = mesosTaskSchema.safeParse(rawTask);
       if (!parsedTask.success) {
         diagnose('SWY_UPSTREAM_INVALID_TASK', `${fw.name}/tasks[${taskIndex}]`, describeIssues(parsedTask.error));
-        return;
+        continue;
       }
       const task = parsedTask.data;
-      if (!isRunnable(task.state, task.slave_id, agentIds)) return;
+      if (!isRunnable(task.state, task.slave_id, agentIds)) continue;
       const ports = parsePortRanges(task.resources?.ports);
       if (ports === null) {
         diagnose('SWY_UPSTREAM_INVALID_TASK', task.id, `ports resource "${String(task.resources?.ports)}" is not a range list`);
-        return;
+        continue;
       }
       tasks.push({
         id: task.id,
@@ -208,9 +225,9 @@ export function normalizeMesos(doc: MesosStateDoc, hosts: HostTable): Normalized
         discovery: discoveryOf(task),
         addresses: taskAddresses(newestRunningStatus(task.statuses ?? [])),
       });
-    });
+    }
     frameworks.push({ name: fw.name, ips, port, tasks });
-  });
+  }
 
   return {
     state: { leader: doc.leader, leaderAddress: parseUpid(doc.leader), agents, frameworks },

@@ -1,5 +1,5 @@
-// Runs a generator of pure work (recordSteps, for one) in slices of a few milliseconds, yielding to the event loop
-// between them, so that the DNS server keeps answering while a large state is turned into records.
+// Runs a generator of pure work (normalizeMesosSteps, recordSteps) in slices of a few milliseconds, yielding to the
+// event loop between them, so that the DNS server keeps answering while a large state is normalized and recorded.
 // I/O: reads the clock and schedules with setImmediate; the work itself is the caller's pure generator.
 
 /** Resolves with the generator's return value; throws what it throws. `sliceMs` bounds each slice. */

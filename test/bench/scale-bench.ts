@@ -103,6 +103,8 @@ async function main(): Promise<void> {
       console.log('  the real pollers over loopback HTTP (ms)   first load            unchanged (median of 5)');
       for (const stage of Object.keys(run.unchanged)) console.log(`    ${stage.padEnd(26)} ${ms(run.firstLoad[stage])}   ${ms(run.unchanged[stage])}`);
       console.log(`    ${'unchanged poll, both'.padEnd(26)} ${' '.repeat(22)}   ${ms(run.unchangedTotal)}`);
+      console.log('  longest time the event loop (the DNS server) went unserved during a first load:');
+      for (const [part, pause] of Object.entries(run.longestPauseMs)) console.log(`    ${part.padEnd(48)} ${pause.toFixed(0).padStart(6)} ms`);
       console.log(`  peak RSS of a process that loads this state once through the pollers and keeps what switchyard keeps: ${peakRssMB.toFixed(0)} MB`);
       for (const [step, m] of Object.entries(trace)) console.log(`    after ${step.padEnd(32)} RSS ${m.rssMB.toFixed(0).padStart(5)} MB, peak so far ${m.peakMB.toFixed(0).padStart(5)} MB, JS heap ${m.heapMB.toFixed(0).padStart(5)} MB`);
     }

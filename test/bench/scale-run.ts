@@ -6,13 +6,15 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildRecords } from '../../dns/records.js';
+import { RecordsFeed } from '../../dns/records-feed.js';
+import { TableSwap } from '../../dns/table-swap.js';
 import { MarathonPoller } from '../../state-poller/marathon-poller.js';
 import { MarathonSource } from '../../state-poller/marathon-source.js';
 import { MesosSource } from '../../state-poller/mesos-source.js';
 import { MesosPoller } from '../../state-poller/poller.js';
 import { SnapshotStore } from '../../state-poller/store.js';
 import { splitHostPort } from '../../state-poller/upid.js';
-import type { HostPort, MarathonState, MesosState } from '../../state-poller/model.js';
+import type { HostPort, MarathonState, MesosState, Snapshot } from '../../state-poller/model.js';
 import { TableBuilder } from '../../dns/table-builder.js';
 import { renderConfig } from '../../lb/render.js';
 import { loadTemplateSet } from '../../lb/template-files.js';
@@ -40,6 +42,8 @@ export interface ScaleRun {
 /** `poll` mode: CPU of the first load and of unchanged polls (median of UNCHANGED_POLLS), per poller. */
 export interface PollRun {
   readonly firstLoad: Record<string, StageTime>;
+  /** The longest the event loop (so the DNS server) went unserved during each part of a first load, in ms. */
+  readonly longestPauseMs: Record<string, number>;
   readonly unchanged: Record<string, StageTime>;
   readonly unchangedTotal: StageTime;
 }
@@ -130,11 +134,38 @@ const median = (values: readonly StageTime[]): StageTime => {
   return sorted[Math.floor(sorted.length / 2)] as StageTime;
 };
 
+/** Runs `work` while a 1 ms timer watches the event loop; records the longest gap between its turns. */
+async function watchLoop(into: Record<string, number>, part: string, work: () => Promise<unknown>): Promise<void> {
+  let last = performance.now();
+  let longest = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 1);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+    into[part] = Math.max(longest, performance.now() - last);
+  }
+}
+
 async function pollMode(master: string, marathonUrl: string): Promise<PollRun> {
   const { store, mesos, marathon } = pollers(master, marathonUrl);
   const firstLoad: Record<string, StageTime> = {};
-  await timedAsync(firstLoad, 'Mesos poll', () => mesos.pollNow('first'));
-  await timedAsync(firstLoad, 'Marathon fetch', () => marathon.refresh('first'));
+  const longestPauseMs: Record<string, number> = {};
+  await watchLoop(longestPauseMs, 'Mesos poll (fetch, JSON.parse, normalize)', () => timedAsync(firstLoad, 'Mesos poll', () => mesos.pollNow('first')));
+  // What the gateway does next with it: records in slices (RecordsFeed), then the answer table in slices (TableSwap).
+  await watchLoop(longestPauseMs, 'DNS records and answer table', async () => {
+    const swap = new TableSwap();
+    const feed = new RecordsFeed<Snapshot>({ options: GATEWAY_RECORDS, install: (records) => swap.offer(zoneOf(records)), onError: (error) => { throw error; } });
+    feed.offer(store.snapshot);
+    await feed.idle();
+    await swap.settled();
+    if (swap.current.table === null) throw new Error('no answer table was built');
+  });
+  await watchLoop(longestPauseMs, 'Marathon fetch (fetch, JSON.parse, normalize)', () => timedAsync(firstLoad, 'Marathon fetch', () => marathon.refresh('first')));
   const generation = store.snapshot.generation;
   const runs: Record<string, StageTime[]> = { 'Mesos poll': [], 'Marathon fetch': [] };
   for (let i = 0; i < UNCHANGED_POLLS; i++) {
@@ -149,7 +180,7 @@ async function pollMode(master: string, marathonUrl: string): Promise<PollRun> {
   }
   await Promise.all([mesos.stop(), marathon.stop()]);
   const unchanged = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
-  return { firstLoad, unchanged, unchangedTotal: sum(unchanged, Object.keys(unchanged)) };
+  return { firstLoad, longestPauseMs, unchanged, unchangedTotal: sum(unchanged, Object.keys(unchanged)) };
 }
 
 async function rssMode(master: string, marathonUrl: string, templates: Parameters<typeof renderConfig>[1]): Promise<void> {

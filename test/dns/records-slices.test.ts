@@ -2,7 +2,7 @@
 // gets to run between the slices of a large state.
 import { describe, expect, it } from 'vitest';
 import { buildRecords, recordSteps } from '../../dns/records.js';
-import { runInSlices } from '../../dns/slices.js';
+import { runInSlices } from '../../state-poller/slices.js';
 import type { MesosState, Task } from '../../state-poller/model.js';
 import { parseUpid } from '../../state-poller/upid.js';
 import { RECORD_OPTIONS } from '../helpers/zone.js';
