@@ -17,3 +17,12 @@ export function sameAddresses(before: ReadonlyMap<string, readonly string[]>, no
   }
   return true;
 }
+
+/**
+ * Whether a fetch that came back unchanged still gives the state being served: every host name the accepted state
+ * used resolves as it did then (mesos-dns and marathon-lb look them up on every poll). `resolve` looks names up.
+ */
+export async function stillServed(accepted: Accepted | null, resolve: (names: readonly string[]) => Promise<ReadonlyMap<string, readonly string[]>>): Promise<boolean> {
+  const known = accepted?.hosts ?? new Map<string, readonly string[]>();
+  return sameAddresses(known, await resolve([...known.keys()]));
+}

@@ -1,7 +1,7 @@
 // Keeps the Marathon half of the Snapshot current: a first fetch, then fetches asked for by /v2/events (coalesced),
 // by every (re)connection of that stream, by a periodic resync and by a watched file. I/O shell: network, timers, DNS.
 import type { Logger } from 'pino';
-import { sameAddresses, type Accepted } from './accepted.js';
+import { stillServed, type Accepted } from './accepted.js';
 import { parseBody } from './body.js';
 import { Coalescer } from './coalescer.js';
 import { DiagnosticLog } from './diagnostic-log.js';
@@ -185,13 +185,12 @@ export class MarathonPoller {
       const fetched = await source.fetch(this.accepted?.body ?? null);
       let doc: unknown;
       if (fetched.unchanged) {
-        // The same apps: rebuilt only if a task host name now resolves differently.
-        const known = this.accepted?.hosts ?? new Map<string, readonly string[]>();
-        if (sameAddresses(known, new Map(Object.entries(await this.resolveHosts([...known.keys()]))))) {
+        // The same apps: nothing rebuilt (the pipeline still checks its files), unless a task host resolves elsewhere.
+        if (await stillServed(this.accepted, async (names) => new Map(Object.entries(await this.resolveHosts(names))))) {
           store.confirm('marathon', now());
           this.count.unchanged += 1;
           this.count.lastDurationMs = now() - started;
-          logger.debug({ generation: store.snapshot.generation, from: fetched.from, reason, ms: this.count.lastDurationMs }, 'marathon apps unchanged');
+          logger.debug({ from: fetched.from, reason }, 'marathon apps unchanged');
           return { ok: true, generation: store.snapshot.generation };
         }
         doc = parseBody(fetched.body, fetched.from);

@@ -2,7 +2,7 @@
 // I/O shell (timers, network through the source, name lookups). One poll at a time; a failed poll keeps the old state.
 import { lookup } from 'node:dns/promises';
 import type { Logger } from 'pino';
-import { sameAddresses, type Accepted } from './accepted.js';
+import { stillServed, type Accepted } from './accepted.js';
 import { parseBody, type Body, type Fetched } from './body.js';
 import { asSwitchyardError, SwitchyardError } from './errors.js';
 import { DiagnosticLog } from './diagnostic-log.js';
@@ -124,14 +124,12 @@ export class MesosPoller {
       const resolveHost = this.options.resolveHost ?? systemResolveHost;
       let doc: unknown;
       if (fetched.unchanged) {
-        // The same state: only the addresses its host names resolve to may have moved, as mesos-dns resolves them
-        // on every poll. If none did, the state in the store is confirmed as current and nothing is rebuilt.
-        const known = this.accepted?.hosts ?? new Map<string, readonly string[]>();
-        if (sameAddresses(known, await resolveAll([...known.keys()], resolveHost))) {
+        // The same state: confirmed as current and nothing rebuilt, unless a host name in it now resolves elsewhere.
+        if (await stillServed(this.accepted, (names) => resolveAll(names, resolveHost))) {
           store.confirm('mesos', now());
           this.count.unchanged += 1;
           this.count.lastDurationMs = now() - started;
-          logger.debug({ generation: store.snapshot.generation, from: fetched.from, reason, ms: this.count.lastDurationMs }, 'state unchanged');
+          logger.debug({ from: fetched.from, reason, ms: this.count.lastDurationMs }, 'state unchanged');
           return { ok: true, generation: store.snapshot.generation };
         }
         doc = parseBody(fetched.body, fetched.from);
