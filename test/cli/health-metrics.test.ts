@@ -1,7 +1,12 @@
-// /readyz's verdicts and /metrics' text format (cli/health.ts, cli/metrics.ts), as tables of input → output.
+// /readyz's verdicts and /metrics' text format (cli/health.ts, cli/metrics.ts), as tables of input → output, and
+// /readyz through the gateway's routes while the first state's records are being built.
 import { describe, expect, it } from 'vitest';
 import { readiness } from '../../cli/health.js';
 import { renderMetrics, type MetricsSample } from '../../cli/metrics.js';
+import { gatewayRoutes } from '../../cli/routes.js';
+import { buildRecords, type RecordSet } from '../../dns/records.js';
+import { SnapshotStore } from '../../state-poller/store.js';
+import { RECORD_OPTIONS } from '../helpers/zone.js';
 
 describe('readiness', () => {
   const now = 1_000_000;
@@ -70,5 +75,30 @@ describe('renderMetrics', () => {
     }
     expect(text).not.toContain('switchyard_poll_duration_seconds{source="marathon"}');
     expect(renderMetrics({ ...sample, dns: null, lb: null, records: null })).not.toContain('switchyard_dns_');
+  });
+});
+
+describe('/readyz while the first records are built', () => {
+  const store = new SnapshotStore();
+  let records: RecordSet | null = null;
+  const routes = gatewayRoutes({
+    store,
+    mesos: () => ({ polls: 1, failures: 0, unchanged: 0, lastDurationMs: 5 }),
+    marathon: null,
+    mesosIntervalMs: 60_000,
+    marathonIntervalMs: 300_000,
+    readyMaxAgeMultiple: 3,
+    dnsStats: () => null,
+    records: () => records,
+    lb: () => null,
+  });
+  const readyz = () => routes('GET', '/readyz');
+
+  it('is not ready between the state being loaded and its records being served, then ready', () => {
+    expect(readyz()?.status).toBe(503);
+    store.accept({ leader: 'master@127.0.0.1:5050', leaderAddress: null, agents: [], frameworks: [] }, [], Date.now());
+    expect(readyz()).toEqual({ status: 503, body: 'not ready:\n- dns: building the records of the first state\n' });
+    records = buildRecords(store.snapshot.mesos, RECORD_OPTIONS);
+    expect(readyz()).toEqual({ status: 200, body: 'ready\n' });
   });
 });
