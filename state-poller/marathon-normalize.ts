@@ -1,7 +1,8 @@
 // Marathon /v2/apps?embed=apps.tasks JSON → the MarathonState of the Snapshot.
 // Pure and deterministic: apps sorted by id; a malformed app or task is skipped with a diagnostic, the rest kept.
-// An app whose JSON is the same as in the previous document comes back as the same (immutable) object, so that
-// consumers can skip unchanged apps by identity (lb/view-cache.ts) and its schema check is not repeated.
+// Given a memo (one per poller), an app whose JSON is the same as in the previous document comes back as the same
+// (immutable) object, so that consumers can skip unchanged apps by identity (lb/view-cache.ts) and its schema check
+// is not repeated.
 import { isIP } from 'node:net';
 import type { Diagnostic, MarathonApp, MarathonPortMapping, MarathonState, MarathonTask } from './model.js';
 import { describeIssues } from './mesos-types.js';
@@ -49,12 +50,15 @@ interface Reusable {
 }
 
 /**
- * The apps of the previous document, by their JSON text. A cache, not state: the output is the same with or without
- * it, only object identity and time differ. Replaced by each call, so it holds one document's apps at most.
+ * The apps of the previous document normalized with it, by their JSON text. A cache, not state: the output is the
+ * same with or without it, only object identity and time differ. Each call replaces its content, so it holds one
+ * document's apps at most (about the size of that document's app JSON).
  */
-let previousApps = new Map<string, Reusable>();
+export class MarathonAppMemo {
+  previous = new Map<string, Reusable>();
+}
 
-export function normalizeMarathon(raw: unknown): NormalizedMarathon {
+export function normalizeMarathon(raw: unknown, memo: MarathonAppMemo | null = null): NormalizedMarathon {
   const top = marathonAppsSchema.safeParse(raw);
   if (!top.success) return { ok: false, message: describeIssues(top.error) };
   const diagnostics: Diagnostic[] = [];
@@ -66,8 +70,8 @@ export function normalizeMarathon(raw: unknown): NormalizedMarathon {
   const reusable = new Map<string, Reusable>();
   top.data.apps.forEach((rawApp, index) => {
     // Stringifying is about three times cheaper than the schema check and keeps the app object of the last document.
-    const text = typeof rawApp === 'object' && rawApp !== null ? JSON.stringify(rawApp) : null;
-    const known = text === null ? undefined : (reusable.get(text) ?? previousApps.get(text));
+    const text = memo !== null && typeof rawApp === 'object' && rawApp !== null ? JSON.stringify(rawApp) : null;
+    const known = text === null ? undefined : (reusable.get(text) ?? memo?.previous.get(text));
     if (known !== undefined && text !== null) {
       if (seen.has(known.app.id)) {
         diagnose('SWY_UPSTREAM_INVALID_APP', known.app.id, 'the app id appears twice; the first is kept');
@@ -113,7 +117,7 @@ export function normalizeMarathon(raw: unknown): NormalizedMarathon {
     apps.push(app);
     if (text !== null) reusable.set(text, { app, diagnostics: taskDiagnostics });
   });
-  previousApps = reusable;
+  if (memo !== null) memo.previous = reusable;
   apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   // Host names are resolved by the poller (I/O); the pure result says only that none are known yet.
   return { ok: true, state: { apps, hosts: hostTable([]) }, diagnostics };

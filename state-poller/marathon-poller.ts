@@ -8,7 +8,7 @@ import { DiagnosticLog } from './diagnostic-log.js';
 import { Progress } from './progress.js';
 import { asSwitchyardError, SwitchyardError } from './errors.js';
 import { MarathonEventStream, type MarathonEventStreamOptions } from './marathon-events.js';
-import { hostTable, marathonHostnames, normalizeMarathon } from './marathon-normalize.js';
+import { hostTable, MarathonAppMemo, marathonHostnames, normalizeMarathon } from './marathon-normalize.js';
 import type { MarathonState } from './model.js';
 import { systemResolveHost, type PollResult, type ResolveHost, type StateSource } from './poller.js';
 import { SingleFlight } from './single-flight.js';
@@ -66,6 +66,8 @@ export class MarathonPoller {
   private pendingEvents = new Map<string, number>();
   private readonly count = { fetches: 0, failures: 0, unchanged: 0, events: 0, resyncs: 0, lastDurationMs: null as number | null };
   private accepted: Accepted | null = null;
+  /** Unchanged apps keep their objects from one fetch to the next (the load balancer skips them by identity). */
+  private readonly apps = new MarathonAppMemo();
   private readonly flight: SingleFlight<PollResult>;
   private readonly coalescer: Coalescer;
   private readonly diagnostics: DiagnosticLog;
@@ -198,7 +200,7 @@ export class MarathonPoller {
         doc = fetched.doc;
       }
       progress?.at('checking the apps');
-      const normalized = normalizeMarathon(doc);
+      const normalized = normalizeMarathon(doc, this.apps);
       if (!normalized.ok) {
         throw new SwitchyardError('SWY_UPSTREAM_MALFORMED', `apps from ${fetched.from} have the wrong shape: ${normalized.message}`);
       }

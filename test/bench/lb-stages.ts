@@ -7,7 +7,7 @@ import { planRuntime } from '../../lb/runtime-plan.js';
 import { ViewCache } from '../../lb/view-cache.js';
 import { type ViewOptions } from '../../lb/view-model.js';
 import type { HaproxyView } from '../../lb/view-types.js';
-import { normalizeMarathon } from '../../state-poller/marathon-normalize.js';
+import { MarathonAppMemo, normalizeMarathon } from '../../state-poller/marathon-normalize.js';
 import { ChurnCluster, percentile, seededRandom, type AppSpec } from '../helpers/churn-cluster.js';
 import { MLB_DEFAULTS } from '../helpers/lb-generate.js';
 
@@ -44,10 +44,12 @@ const time = <T>(stage: string, f: () => T): T => {
   return value;
 };
 
+// One memo, as the Marathon poller keeps one: unchanged apps keep their objects between documents.
+const memo = new MarathonAppMemo();
 const viewOf = (previous: HaproxyView | null): HaproxyView => {
   const text = JSON.stringify(cluster.document());
   const raw: unknown = time('JSON.parse', () => JSON.parse(text));
-  const normalized = time('normalize', () => normalizeMarathon(raw));
+  const normalized = time('normalize', () => normalizeMarathon(raw, memo));
   if (!normalized.ok) throw new Error(normalized.message);
   return time('buildView', () => views.build(normalized.state, new Map(), previous?.healthCache ?? new Map()));
 };

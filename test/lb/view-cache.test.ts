@@ -10,7 +10,7 @@ import { renderServerLines } from '../../lb/render.js';
 import { ViewCache } from '../../lb/view-cache.js';
 import { buildView, serviceFingerprint, type ViewOptions } from '../../lb/view-model.js';
 import type { HaproxyView } from '../../lb/view-types.js';
-import { normalizeMarathon } from '../../state-poller/marathon-normalize.js';
+import { MarathonAppMemo, normalizeMarathon } from '../../state-poller/marathon-normalize.js';
 import type { MarathonState } from '../../state-poller/model.js';
 import { MLB_DEFAULTS } from '../helpers/lb-generate.js';
 
@@ -93,6 +93,9 @@ function apply(model: Model, c: Change): void {
   }
 }
 
+/** One memo, as the Marathon poller keeps one. */
+const memo = new MarathonAppMemo();
+
 /** The model as Marathon's JSON, through normalizeMarathon as the poller does (unchanged apps keep their objects). */
 function stateOf(model: Model): MarathonState {
   const apps = model.apps.map((a) => ({
@@ -103,7 +106,7 @@ function stateOf(model: Model): MarathonState {
     healthChecks: a.checks ? [{ protocol: 'HTTP', portIndex: 0, path: '/health', intervalSeconds: 3, timeoutSeconds: 2, gracePeriodSeconds: 10, maxConsecutiveFailures: 3 }] : [],
     tasks: a.tasks.map((t) => ({ id: t.id, host: t.host, ports: a.ports.map((_, i) => t.port + i * 100), state: t.state, ...(t.alive === null ? {} : { healthCheckResults: [{ alive: t.alive }] }) })),
   }));
-  const result = normalizeMarathon({ apps });
+  const result = normalizeMarathon({ apps }, memo);
   if (!result.ok) throw new Error(result.message);
   return { ...result.state, hosts: model.hosts };
 }

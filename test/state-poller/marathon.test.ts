@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeHttpServer, listen } from '../../dns/listen.js';
-import { normalizeMarathon } from '../../state-poller/marathon-normalize.js';
+import { MarathonAppMemo, normalizeMarathon } from '../../state-poller/marathon-normalize.js';
 import { MarathonSource } from '../../state-poller/marathon-source.js';
 
 const fixture = (path: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/marathon-lb/${path}`, import.meta.url), 'utf8'));
@@ -40,6 +40,23 @@ describe('normalizeMarathon over the recorded documents', () => {
     });
     if (!result.ok) throw new Error(result.message);
     expect(result.state.apps[0]?.tasks.map((t) => t.healthAlive)).toEqual([null, [], [true]]);
+  });
+
+  it('with a memo, gives back the same object for an app whose JSON did not change (with its diagnostics), and the same output', () => {
+    const memo = new MarathonAppMemo();
+    const web = { id: '/web', labels: {}, tasks: [{ id: 'web.1', host: '127.0.0.1', ports: [31000] }, { id: 'broken' }] };
+    const api = { id: '/api', labels: {}, tasks: [{ id: 'api.1', host: '127.0.0.1', ports: [31001] }] };
+    const first = normalizeMarathon({ apps: [web, api] }, memo);
+    const second = normalizeMarathon({ apps: [{ ...web }, { ...api, instances: 2 }] }, memo);
+    const fresh = normalizeMarathon({ apps: [{ ...web }, { ...api, instances: 2 }] });
+    if (!first.ok || !second.ok || !fresh.ok) throw new Error('not normalized');
+    const byId = (r: ReturnType<typeof normalizeMarathon>, id: string) => (r.ok ? r.state.apps.find((a) => a.id === id) : undefined);
+    expect(byId(second, '/web')).toBe(byId(first, '/web'));
+    expect(byId(second, '/api')).not.toBe(byId(first, '/api'));
+    expect(second).toEqual(fresh);
+    expect(second.diagnostics.map((d) => d.subject)).toEqual(['/web/tasks[1]']);
+    // Without a memo nothing is shared between calls.
+    expect(byId(normalizeMarathon({ apps: [web] }), '/web')).not.toBe(byId(normalizeMarathon({ apps: [web] }), '/web'));
   });
 
   it('skips a malformed app or task with a diagnostic and keeps every other one', () => {
