@@ -58,7 +58,22 @@ export class MarathonAppMemo {
   previous = new Map<string, Reusable>();
 }
 
+/** Apps between the points where normalizeMarathonSteps lets its caller do other work. */
+const APPS_PER_STEP = 64;
+
 export function normalizeMarathon(raw: unknown, memo: MarathonAppMemo | null = null): NormalizedMarathon {
+  const steps = normalizeMarathonSteps(raw, memo);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/**
+ * normalizeMarathon as steps: the generator pauses every APPS_PER_STEP apps, so the poller can run it in slices
+ * (slices.ts) and the DNS server keeps answering while 10k apps are normalized.
+ */
+export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | null = null): Generator<void, NormalizedMarathon> {
   const top = marathonAppsSchema.safeParse(raw);
   if (!top.success) return { ok: false, message: describeIssues(top.error) };
   const diagnostics: Diagnostic[] = [];
@@ -68,30 +83,31 @@ export function normalizeMarathon(raw: unknown, memo: MarathonAppMemo | null = n
   const apps: MarathonApp[] = [];
   const seen = new Set<string>();
   const reusable = new Map<string, Reusable>();
-  top.data.apps.forEach((rawApp, index) => {
+  for (const [index, rawApp] of top.data.apps.entries()) {
+    if (index % APPS_PER_STEP === APPS_PER_STEP - 1) yield;
     // Stringifying is about three times cheaper than the schema check and keeps the app object of the last document.
     const text = memo !== null && typeof rawApp === 'object' && rawApp !== null ? JSON.stringify(rawApp) : null;
     const known = text === null ? undefined : (reusable.get(text) ?? memo?.previous.get(text));
     if (known !== undefined && text !== null) {
       if (seen.has(known.app.id)) {
         diagnose('SWY_UPSTREAM_INVALID_APP', known.app.id, 'the app id appears twice; the first is kept');
-        return;
+        continue;
       }
       seen.add(known.app.id);
       diagnostics.push(...known.diagnostics);
       apps.push(known.app);
       reusable.set(text, known);
-      return;
+      continue;
     }
     const parsed = marathonAppSchema.safeParse(rawApp);
     if (!parsed.success) {
       const id = typeof rawApp === 'object' && rawApp !== null && 'id' in rawApp ? String((rawApp as { id: unknown }).id) : `apps[${index}]`;
       diagnose('SWY_UPSTREAM_INVALID_APP', id, describeIssues(parsed.error));
-      return;
+      continue;
     }
     if (seen.has(parsed.data.id)) {
       diagnose('SWY_UPSTREAM_INVALID_APP', parsed.data.id, 'the app id appears twice; the first is kept');
-      return;
+      continue;
     }
     seen.add(parsed.data.id);
     const tasks: MarathonTask[] = [];
@@ -116,7 +132,7 @@ export function normalizeMarathon(raw: unknown, memo: MarathonAppMemo | null = n
     diagnostics.push(...taskDiagnostics);
     apps.push(app);
     if (text !== null) reusable.set(text, { app, diagnostics: taskDiagnostics });
-  });
+  }
   if (memo !== null) memo.previous = reusable;
   apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   // Host names are resolved by the poller (I/O); the pure result says only that none are known yet.

@@ -8,7 +8,8 @@ import { DiagnosticLog } from './diagnostic-log.js';
 import { Progress } from './progress.js';
 import { asSwitchyardError, SwitchyardError } from './errors.js';
 import { MarathonEventStream, type MarathonEventStreamOptions } from './marathon-events.js';
-import { hostTable, MarathonAppMemo, marathonHostnames, normalizeMarathon } from './marathon-normalize.js';
+import { hostTable, MarathonAppMemo, marathonHostnames, normalizeMarathonSteps } from './marathon-normalize.js';
+import { runInSlices } from './slices.js';
 import type { MarathonState } from './model.js';
 import { systemResolveHost, type PollResult, type ResolveHost, type StateSource } from './poller.js';
 import { SingleFlight } from './single-flight.js';
@@ -200,7 +201,8 @@ export class MarathonPoller {
         doc = fetched.doc;
       }
       progress?.at('checking the apps');
-      const normalized = normalizeMarathon(doc, this.apps);
+      // In slices: 10k apps take about a second, and the DNS server (in the same process) answers in between.
+      const normalized = await runInSlices(normalizeMarathonSteps(doc, this.apps));
       if (!normalized.ok) {
         throw new SwitchyardError('SWY_UPSTREAM_MALFORMED', `apps from ${fetched.from} have the wrong shape: ${normalized.message}`);
       }

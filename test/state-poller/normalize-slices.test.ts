@@ -1,6 +1,8 @@
-// The Mesos state normalized in slices (normalizeMesosSteps run by runInSlices) is what normalizeMesos gives, bad
-// items and diagnostics included, and the event loop runs between the slices of a large state.
+// The Mesos state and the Marathon apps normalized in slices (normalizeMesosSteps, normalizeMarathonSteps run by
+// runInSlices) are what normalizeMesos and normalizeMarathon give, bad items and diagnostics included, and the event
+// loop runs between the slices of a large state.
 import { describe, expect, it } from 'vitest';
+import { MarathonAppMemo, normalizeMarathon, normalizeMarathonSteps } from '../../state-poller/marathon-normalize.js';
 import { normalizeMesos, normalizeMesosSteps, parseMesosState } from '../../state-poller/normalize.js';
 import { runInSlices } from '../../state-poller/slices.js';
 import { mesosStateDoc } from '../bench/scale-cluster.js';
@@ -38,5 +40,26 @@ describe('normalizeMesosSteps', () => {
       clearInterval(timer);
     }
     expect(ticks).toBeGreaterThan(0);
+  });
+});
+
+describe('normalizeMarathonSteps', () => {
+  const apps = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `/app-${i}`, labels: {}, tasks: [{ id: `app-${i}.1`, host: '127.0.0.1', ports: [31000 + i] }] }));
+
+  it('gives what normalizeMarathon gives, and goes on past a duplicate found through the memo', async () => {
+    const memo = new MarathonAppMemo();
+    const doc = { apps: [...apps(300), { id: 'bad' }] };
+    await runInSlices(normalizeMarathonSteps(doc, memo), 1);
+    // The same app twice, both already in the memo: the second is a duplicate, and every app after it is kept.
+    const again = { apps: [apps(1)[0], ...apps(300), { id: 'bad' }] };
+    const sliced = await runInSlices(normalizeMarathonSteps(again, memo), 1);
+    const whole = normalizeMarathon(again);
+    expect(sliced).toEqual(whole);
+    if (!sliced.ok) throw new Error(sliced.message);
+    expect(sliced.state.apps).toHaveLength(300);
+    expect(sliced.diagnostics.map((d) => [d.code, d.subject])).toEqual([
+      ['SWY_UPSTREAM_INVALID_APP', '/app-0'],
+      ['SWY_UPSTREAM_INVALID_APP', 'bad'],
+    ]);
   });
 });
