@@ -43,25 +43,6 @@ export class Body {
     return true;
   }
 
-  /** Whether `chunk` equals this body's bytes from `offset` on (false when it runs past the end). */
-  matchesAt(offset: number, chunk: Buffer): boolean {
-    if (offset + chunk.length > this.length) return false;
-    let skip = offset;
-    let done = 0;
-    for (const part of this.chunks) {
-      if (skip >= part.length) {
-        skip -= part.length;
-        continue;
-      }
-      const n = Math.min(part.length - skip, chunk.length - done);
-      if (part.compare(chunk, done, done + n, skip, skip + n) !== 0) return false;
-      done += n;
-      skip = 0;
-      if (done === chunk.length) return true;
-    }
-    return done === chunk.length;
-  }
-
   /** The first `length` bytes as views of this body's chunks (no copy). */
   prefix(length: number): Buffer[] {
     const out: Buffer[] = [];
@@ -86,19 +67,44 @@ export class Body {
  */
 export class BodyCollector {
   private chunks: Buffer[] | null = null;
+  /** Bytes received so far that equal `known`'s first bytes; they end in known's chunk `part` at `partOffset`. */
   private matched = 0;
+  private part = 0;
+  private partOffset = 0;
 
   constructor(private readonly known: Body | null) {}
 
   push(chunk: Buffer): void {
     if (this.chunks === null) {
-      if (this.known !== null && this.known.matchesAt(this.matched, chunk)) {
+      if (this.known !== null && this.matches(this.known, chunk)) {
         this.matched += chunk.length;
         return;
       }
       this.chunks = this.known === null ? [] : this.known.prefix(this.matched);
     }
     this.chunks.push(chunk);
+  }
+
+  /** Whether `chunk` continues `known` from where the bytes so far left off; moves that place on when it does. */
+  private matches(known: Body, chunk: Buffer): boolean {
+    let part = this.part;
+    let at = this.partOffset;
+    let done = 0;
+    while (done < chunk.length) {
+      const piece = known.chunks[part];
+      if (piece === undefined) return false;
+      const n = Math.min(piece.length - at, chunk.length - done);
+      if (piece.compare(chunk, done, done + n, at, at + n) !== 0) return false;
+      done += n;
+      at += n;
+      if (at === piece.length) {
+        part++;
+        at = 0;
+      }
+    }
+    this.part = part;
+    this.partOffset = at;
+    return true;
   }
 
   /** The whole body, and whether it is `known` byte for byte (then `known` itself is returned). */
