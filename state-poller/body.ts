@@ -20,27 +20,9 @@ export class Body {
   equals(other: Body): boolean {
     if (other === this) return true;
     if (other.length !== this.length) return false;
-    let i = 0;
-    let j = 0;
-    let atI = 0;
-    let atJ = 0;
-    while (i < this.chunks.length && j < other.chunks.length) {
-      const a = this.chunks[i] as Buffer;
-      const b = other.chunks[j] as Buffer;
-      const n = Math.min(a.length - atI, b.length - atJ);
-      if (a.compare(b, atJ, atJ + n, atI, atI + n) !== 0) return false;
-      atI += n;
-      atJ += n;
-      if (atI === a.length) {
-        i++;
-        atI = 0;
-      }
-      if (atJ === b.length) {
-        j++;
-        atJ = 0;
-      }
-    }
-    return true;
+    const collector = new BodyCollector(this);
+    for (const chunk of other.chunks) collector.push(chunk);
+    return collector.finish().unchanged;
   }
 
   /** The first `length` bytes as views of this body's chunks (no copy). */
