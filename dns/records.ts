@@ -268,7 +268,7 @@ const TASKS_PER_STEP = 256;
  * (see slices.ts) and keep answering meanwhile; its return value is the RecordSet.
  */
 export function* recordSteps(state: MesosState | null, options: RecordOptions): Generator<void, RecordSet> {
-  const out = new RecordBuilder();
+  const out = new RecordBuilder(options.enumerate !== false);
   const tail = `.${options.domain}.`;
   const frameworks: EnumeratedFramework[] = [];
   if (state !== null) {
