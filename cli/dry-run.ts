@@ -8,7 +8,7 @@ import { MarathonPoller } from '../state-poller/marathon-poller.js';
 import { SnapshotStore } from '../state-poller/store.js';
 import { configHalves, type Config } from './config.js';
 import { marathonSource } from './gateway.js';
-import { resolvePath, viewOptions } from './lb-runtime.js';
+import { resolvePath, templatesDirOf, viewOptions } from './lb-runtime.js';
 
 /** Returns the exit code: 0 with the config on stdout, 1 when there is nothing to generate from. */
 export async function runDry(config: Config, options: { baseDir: string; logger: Logger }): Promise<number> {
@@ -23,8 +23,7 @@ export async function runDry(config: Config, options: { baseDir: string; logger:
   await poller.stop();
   const marathon = store.snapshot.marathon;
   if (!result.ok || marathon === null) return 1; // the poller has logged why
-  const templatesDir = config.lb.templatesDir === null ? null : resolvePath(baseDir, config.lb.templatesDir);
-  const { set, problems } = await loadTemplateSet(templatesDir);
+  const { set, problems } = await loadTemplateSet(templatesDirOf(config, baseDir));
   for (const p of problems) logger.error({ code: 'SWY_LB_TEMPLATE_INVALID', file: p.file }, p.reason);
   const view = buildView(marathon, viewOptions(config, resolvePath(baseDir, config.lb.configFile), baseDir), new Map());
   for (const d of view.diagnostics) logger.warn({ code: d.code, subject: d.subject }, d.message);

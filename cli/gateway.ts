@@ -92,19 +92,19 @@ function stateSource(config: Config, baseDir: string, masters: readonly HostPort
   });
 }
 
+/** "principal:secret" for Marathon's basic auth (the apps and the event stream), or null without a principal. */
+function marathonBasicAuth(config: Config): string | null {
+  const { principal, secret } = config.marathonCredentials;
+  return principal === '' ? null : `${principal}:${secret}`;
+}
+
 /** The Marathon source of the config: its watched file, or its URLs in order. */
 export function marathonSource(config: Config, baseDir: string): StateSource {
   if (config.marathonFile !== null) return new FileSource(resolvePath(baseDir, config.marathonFile));
-  const { principal, secret } = config.marathonCredentials;
-  return new MarathonSource({
-    urls: config.marathon,
-    timeoutMs: config.marathonTimeoutSeconds * 1000,
-    basicAuth: principal === '' ? null : `${principal}:${secret}`,
-  });
+  return new MarathonSource({ urls: config.marathon, timeoutMs: config.marathonTimeoutSeconds * 1000, basicAuth: marathonBasicAuth(config) });
 }
 
 function startMarathonPoller(config: Config, baseDir: string, store: SnapshotStore, logger: Logger, resolveHost?: ResolveHost): MarathonPoller {
-  const { principal, secret } = config.marathonCredentials;
   const poller = new MarathonPoller({
     source: marathonSource(config, baseDir),
     store,
@@ -113,7 +113,7 @@ function startMarathonPoller(config: Config, baseDir: string, store: SnapshotSto
     // The event stream exists only on a live Marathon; a file source is watched instead.
     events:
       config.lb.sse && config.marathonFile === null
-        ? { baseUrls: config.marathon, basicAuth: principal === '' ? null : `${principal}:${secret}`, maxBackoffMs: config.lb.maxBackoffSeconds * 1000 }
+        ? { baseUrls: config.marathon, basicAuth: marathonBasicAuth(config), maxBackoffMs: config.lb.maxBackoffSeconds * 1000 }
         : null,
     resyncMs: config.lb.resyncSeconds * 1000,
     minIntervalMs: config.lb.eventMinIntervalMs,

@@ -1,4 +1,5 @@
-// /healthz and /readyz: alive, and ready = every configured source has a good snapshot that is young enough.
+// /healthz and /readyz: alive, and ready = every configured source has a good snapshot that is young enough and
+// nothing else the gateway names (the first records being built) holds it back.
 // Pure: the gateway passes in the clock and what each source last did.
 
 export interface SourceHealth {
@@ -13,8 +14,8 @@ export interface SourceHealth {
 
 export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reasons: readonly string[] };
 
-/** Ready when every source has a snapshot younger than `multiple` × its interval. */
-export function readiness(sources: readonly SourceHealth[], multiple: number, now: number): Readiness {
+/** Ready when every source has a snapshot younger than `multiple` × its interval and `pending` is empty. */
+export function readiness(sources: readonly SourceHealth[], multiple: number, now: number, pending: readonly string[] = []): Readiness {
   const reasons: string[] = [];
   for (const s of sources) {
     const why = s.failure === null ? '' : ` (last poll: ${s.failure.code}: ${s.failure.message})`;
@@ -26,5 +27,6 @@ export function readiness(sources: readonly SourceHealth[], multiple: number, no
     const age = now - s.loadedAt;
     if (age > limit) reasons.push(`${s.source}: the last good state is ${Math.round(age / 1000)} s old, more than ${Math.round(limit / 1000)} s${why}`);
   }
+  reasons.push(...pending);
   return reasons.length === 0 ? { ready: true } : { ready: false, reasons };
 }

@@ -41,6 +41,11 @@ export function statsSocketOf(config: Config, baseDir: string): string {
   return haproxyPath(baseDir, config.lb.statsSocket);
 }
 
+/** The templates folder of a validated config, resolved against the config file's folder; null for the defaults. */
+export function templatesDirOf(config: Config, baseDir: string): string | null {
+  return config.lb.templatesDir === null ? null : resolvePath(baseDir, config.lb.templatesDir);
+}
+
 /** The view options of a validated config; relative paths are resolved against `baseDir`, the config file's folder. */
 export function viewOptions(config: Config, configFile: string, baseDir: string): ViewOptions {
   const lb = config.lb;
@@ -89,7 +94,7 @@ async function templatesFor(dir: string | null, previous: TemplateSet | null, lo
 
 export async function startLbRuntime(config: Config, baseDir: string, store: SnapshotStore, logger: Logger): Promise<LbRuntime> {
   const configFile = resolvePath(baseDir, config.lb.configFile);
-  const templatesDir = config.lb.templatesDir === null ? null : resolvePath(baseDir, config.lb.templatesDir);
+  const templatesDir = templatesDirOf(config, baseDir);
   let templates = await templatesFor(templatesDir, null, logger);
   const lb = config.lb;
   const view = viewOptions(config, configFile, baseDir);

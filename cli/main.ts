@@ -8,7 +8,7 @@ import { loadConfigFile, ConfigError, type Config } from './config.js';
 import { envOverrides } from './config-layers.js';
 import { parseArgs, USAGE, type Args } from './args.js';
 import { loadTemplateSet } from '../lb/template-files.js';
-import { resolvePath } from './lb-runtime.js';
+import { templatesDirOf } from './lb-runtime.js';
 import { runDry } from './dry-run.js';
 import { startGateway } from './gateway.js';
 import { SwitchyardError } from '../state-poller/errors.js';
@@ -16,8 +16,7 @@ import { SwitchyardError } from '../state-poller/errors.js';
 /** `switchyard check`: the config is valid (main got here); the templates it names must compile too. */
 async function check(config: Config, warnings: readonly string[], baseDir: string): Promise<number> {
   for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
-  const dir = config.lb.templatesDir === null ? null : resolvePath(baseDir, config.lb.templatesDir);
-  const { problems } = await loadTemplateSet(dir);
+  const { problems } = await loadTemplateSet(templatesDirOf(config, baseDir));
   for (const p of problems) process.stdout.write(`${p.fatal ? 'error' : 'warning'}: ${p.file}: ${p.reason}\n`);
   if (problems.some((p) => p.fatal)) return 1;
   process.stdout.write('the configuration is valid\n');

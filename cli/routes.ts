@@ -84,12 +84,11 @@ export function gatewayRoutes(ctx: RouteContext, next?: ExtraRoute): ExtraRoute 
       case '/healthz':
         return { status: 200, body: 'ok\n' };
       case '/readyz': {
-        const verdict = readiness(sourcesOf(ctx), ctx.readyMaxAgeMultiple, now);
-        const reasons = verdict.ready ? [] : [...verdict.reasons];
         // The first state's records are built in slices after it is loaded (seconds at 100k tasks): until then DNS
         // still answers SERVFAIL, so the gateway is not ready to serve it.
-        if (ctx.mesos !== null && ctx.store.snapshot.mesos !== null && ctx.records() === null) reasons.push('dns: building the records of the first state');
-        return reasons.length === 0 ? { status: 200, body: 'ready\n' } : { status: 503, body: `not ready:\n${reasons.map((r) => `- ${r}`).join('\n')}\n` };
+        const building = ctx.mesos !== null && ctx.store.snapshot.mesos !== null && ctx.records() === null;
+        const verdict = readiness(sourcesOf(ctx), ctx.readyMaxAgeMultiple, now, building ? ['dns: building the records of the first state'] : []);
+        return verdict.ready ? { status: 200, body: 'ready\n' } : { status: 503, body: `not ready:\n${verdict.reasons.map((r) => `- ${r}`).join('\n')}\n` };
       }
       case '/metrics':
         return { status: 200, body: renderMetrics(sample(ctx, now)) };

@@ -1,19 +1,41 @@
 // Every positive answer of a Zone encoded once, in one buffer, found by (name, type); the fast path copies from it.
 // Pure. TableBuilder does the work in steps, so the server can answer from the old table between them.
-import { isAscii, sharedCut, type NameIndex } from './name-index.js';
+import { isAscii } from './ascii.js';
+import { sharedCut, type NameIndex } from './name-index.js';
 import { TYPE } from './wire.js';
 import type { Zone } from './zone.js';
 
 /** Per-name slots, one per question type the zone answers positively. */
+export const SLOT = { A: 0, AAAA: 1, SRV: 2, ANY: 3, SOA: 4, NS: 5 } as const;
 export const SLOT_OF_TYPE = new Map<number, number>([
-  [TYPE.A, 0],
-  [TYPE.AAAA, 1],
-  [TYPE.SRV, 2],
-  [TYPE.ANY, 3],
-  [TYPE.SOA, 4],
-  [TYPE.NS, 5],
+  [TYPE.A, SLOT.A],
+  [TYPE.AAAA, SLOT.AAAA],
+  [TYPE.SRV, SLOT.SRV],
+  [TYPE.ANY, SLOT.ANY],
+  [TYPE.SOA, SLOT.SOA],
+  [TYPE.NS, SLOT.NS],
 ]);
-export const SLOTS = 6;
+export const SLOTS = SLOT_OF_TYPE.size;
+
+/** The slot of a question type, or -1: a switch, as this runs for every fast-path question. */
+function slotOf(qtype: number): number {
+  switch (qtype) {
+    case TYPE.A:
+      return SLOT.A;
+    case TYPE.AAAA:
+      return SLOT.AAAA;
+    case TYPE.SRV:
+      return SLOT.SRV;
+    case TYPE.ANY:
+      return SLOT.ANY;
+    case TYPE.SOA:
+      return SLOT.SOA;
+    case TYPE.NS:
+      return SLOT.NS;
+    default:
+      return -1;
+  }
+}
 /** Entry fields: answers start, answers end (= additional start), additional end, answer count, additional count, first record. */
 export const ENTRY = { START: 0, ANSWERS_END: 1, END: 2, ANSWERS: 3, ADDITIONAL: 4, FIRST_RECORD: 5, STRIDE: 6 } as const;
 
@@ -52,8 +74,8 @@ export class AnswerTable {
 
   /** The entry for a name number and question type; -1 when the name has no records of that type (NODATA). */
   entry(nameIndex: number, qtype: number): number {
-    const slot = SLOT_OF_TYPE.get(qtype);
-    return slot === undefined ? -1 : (this.slots[nameIndex * SLOTS + slot] ?? -1);
+    const slot = slotOf(qtype);
+    return slot < 0 ? -1 : (this.slots[nameIndex * SLOTS + slot] ?? -1);
   }
 
   /**

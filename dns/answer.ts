@@ -59,9 +59,14 @@ export function fullyQualified(name: string): string {
 
 /** The largest reply the client can take: 65535 over TCP; over UDP 512, or its EDNS buffer size. */
 export function sizeLimit(query: Query, transport: 'udp' | 'tcp'): number {
+  return sizeLimitFor(transport, query.edns === null ? null : query.edns.udpSize);
+}
+
+/** sizeLimit from the transport and the EDNS buffer size (null without EDNS), for the fast path's own reading. */
+export function sizeLimitFor(transport: 'udp' | 'tcp', udpSize: number | null): number {
   if (transport === 'tcp') return TCP_LIMIT;
-  if (query.edns === null) return PLAIN_UDP_LIMIT;
-  return Math.min(TCP_LIMIT, Math.max(PLAIN_UDP_LIMIT, query.edns.udpSize));
+  if (udpSize === null) return PLAIN_UDP_LIMIT;
+  return Math.min(TCP_LIMIT, Math.max(PLAIN_UDP_LIMIT, udpSize));
 }
 
 function sum(parts: readonly Buffer[]): number {

@@ -1,10 +1,10 @@
 // The fast path: a raw query → a reply copied from the AnswerTable, or null to hand the query to the general path.
 // Pure. Reads the header and question without a general parser and accepts only the plain shapes whose answer it
 // knows to be byte for byte what answer() gives; everything else (and anything odd) is null.
-import { ADVERTISED_UDP_SIZE } from './answer.js';
+import { ADVERTISED_UDP_SIZE, sizeLimitFor } from './answer.js';
 import { AnswerTable, ENTRY } from './answer-table.js';
 import { FNV_OFFSET, FNV_PRIME } from './name-index.js';
-import { CLASS_ANY, CLASS_IN, HEADER_LENGTH, RCODE, TYPE } from './wire.js';
+import { CLASS_ANY, CLASS_IN, HEADER_LENGTH, RCODE, TYPE, optRecord } from './wire.js';
 
 export interface FastOptions {
   /** The RA flag (mesos-dns `recurseon`). */
@@ -20,8 +20,6 @@ export interface FastInfo {
   truncated: boolean;
 }
 
-const PLAIN_UDP_LIMIT = 512;
-const MAX_MESSAGE = 65535;
 const OPT_LENGTH = 11;
 /** dns2 decodes this EDNS option (client subnet) and can fail on it; other options it skips without looking. */
 const EDNS_OPTION_ECS = 8;
@@ -31,7 +29,7 @@ const EDNS_OPTION_ECS = 8;
  */
 const LOOP_COPY = 48;
 /** The OPT record switchyard sends: root owner, type OPT, our UDP size, no extended rcode, version 0, no options. */
-const OPT_RECORD = Buffer.from([0, 0, TYPE.OPT, ADVERTISED_UDP_SIZE >> 8, ADVERTISED_UDP_SIZE & 0xff, 0, 0, 0, 0, 0, 0]);
+const OPT_RECORD = optRecord(ADVERTISED_UDP_SIZE);
 
 /** The question name, lower-cased (A–Z only, as answer() does) and dotted; the path is synchronous, so one will do. */
 const nameBytes = Buffer.alloc(256);
@@ -143,7 +141,7 @@ export function fastAnswer(table: AnswerTable, message: Buffer, transport: 'udp'
   const count = entry < 0 ? 0 : (entries[e + ENTRY.ANSWERS] ?? 0);
   const firstRecord = entry < 0 ? 0 : (entries[e + ENTRY.FIRST_RECORD] ?? 0);
 
-  const limit = transport === 'tcp' ? MAX_MESSAGE : udpSize < 0 ? PLAIN_UDP_LIMIT : Math.min(MAX_MESSAGE, Math.max(PLAIN_UDP_LIMIT, udpSize));
+  const limit = sizeLimitFor(transport, udpSize < 0 ? null : udpSize);
   const optLength = udpSize < 0 ? 0 : OPT_LENGTH;
   const fixed = HEADER_LENGTH + questionLength + optLength + (authority === null ? 0 : authority.length);
   const shift = count > 1 && rotation !== 0 ? rotation % count : 0;

@@ -5,12 +5,6 @@ export const FNV_OFFSET = 0x811c9dc5 | 0;
 /** FNV-1a, computed by the fast path while it reads the question and by add() while it stores a name. */
 export const FNV_PRIME = 16777619;
 
-/** True for names of ASCII characters only: the only ones the index holds and the fast path looks up. */
-export function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
 export class NameIndex {
   /** Hash slots: name number + 1, or 0 when empty. */
   private readonly slots: Int32Array;

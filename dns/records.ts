@@ -210,7 +210,12 @@ function addTaskPass(out: RecordBuilder, ctx: TaskContext, task: Task, taskIps: 
 const PROTOCOLS = ['_tcp', '_udp'] as const;
 const BOTH_PROTOCOLS = ['tcp', 'udp'] as const;
 
-function* addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions, agents: ReadonlyMap<string, readonly string[]>): Generator<void, EnumeratedFramework> {
+/** Tasks done so far in one build, across frameworks, so that many small frameworks still pause. */
+interface StepCount {
+  tasks: number;
+}
+
+function* addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions, agents: ReadonlyMap<string, readonly string[]>, count: StepCount): Generator<void, EnumeratedFramework> {
   const tail = `.${options.domain}.`;
   const fname = domainFrag(fw.name, options.spec);
   const tasks: EnumeratedTask[] = [];
@@ -225,8 +230,8 @@ function* addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions
   const sharedNames = new Map<string, SharedNames>();
   const labels = new Map<string, string>();
   const protos = new Map<string, string>();
-  for (const [i, task] of fw.tasks.entries()) {
-    if (i % TASKS_PER_STEP === TASKS_PER_STEP - 1) yield;
+  for (const task of fw.tasks) {
+    if (++count.tasks % TASKS_PER_STEP === 0) yield;
     const agentIps = agents.get(task.agentId) ?? [];
     const taskIps = taskAddresses(task, agentIps, options.ipSources);
     const suffix = `-${taskIdHash(task.id)}-${slaveIdTail(task.agentId)}`;
@@ -279,7 +284,8 @@ export function* recordSteps(state: MesosState | null, options: RecordOptions): 
       for (const ip of agent.ips) out.address(`slave${tail}`, ip);
       out.service(`_slave._tcp${tail}`, `slave${tail}`, agent.port);
     }
-    for (const fw of state.frameworks) frameworks.push(yield* addFramework(out, fw, options, agents));
+    const count: StepCount = { tasks: 0 };
+    for (const fw of state.frameworks) frameworks.push(yield* addFramework(out, fw, options, agents, count));
   }
   if (options.nsName.endsWith(tail) || options.nsName === `${options.domain}.`) {
     for (const ip of options.nsAddresses) out.address(options.nsName, ip);

@@ -2,15 +2,12 @@
 // node:crypto costs about 4 µs per hash here (OpenSSL 3 fetches the digest on every call), which was a large part
 // of a rebuild at 100k tasks; this one costs about a quarter of that for a task id. Tests compare it with node:crypto.
 
+import { isAscii } from './ascii.js';
+
 const W = new Int32Array(80);
 const encoder = new TextEncoder();
 /** Message words, reused while they are long enough. */
 let words = new Int32Array(32);
-
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
 
 /** Packs the UTF-8 bytes of `text` big-endian into 32-bit words, with SHA-1's padding and bit length. */
 function pack(text: string): number {

@@ -1,7 +1,6 @@
 // Low-level writers for the answer table: a growing byte arena that writes names compressed against the question
 // name at offset 12 (as wire.ts's encodeCompressedName does), a growing int list, and IPv4 parsing. Pure.
-
-const QUESTION_OFFSET = 12;
+import { QUESTION_OFFSET } from './wire.js';
 
 /** A byte buffer that grows by doubling, written at its end. */
 export class Arena {

@@ -1,16 +1,16 @@
 // Builds a Zone's AnswerTable: every name that exists, and the encoded answers for its A, AAAA, SRV and ANY questions.
 // Pure. The work is done in bounded steps (about `budget` items each), so the server answers between them.
-import { AnswerTable, SLOTS, SLOT_OF_TYPE } from './answer-table.js';
+import { AnswerTable, SLOT, SLOTS, SLOT_OF_TYPE } from './answer-table.js';
 import { NameIndex } from './name-index.js';
 import { IntList, ipv4Number, sharedSuffix } from './table-arena.js';
 import { Entries } from './table-entries.js';
 import type { SrvTarget } from './records.js';
-import { TYPE, ipv6Bytes } from './wire.js';
+import { QUESTION_POINTER, TYPE, ipv6Bytes } from './wire.js';
 import type { Zone } from './zone.js';
 
-const SLOT = { A: 0, AAAA: 1, SRV: 2, ANY: 3 } as const;
-/** Bytes of an A or AAAA record after its owner: type, class, TTL, RDLENGTH, address. */
-const ADDRESS_TAIL = { [TYPE.A]: 14, [TYPE.AAAA]: 26 } as const;
+/** Bytes of an A or AAAA record after its owner: type, class, TTL, RDLENGTH (what head() writes), address. */
+const A_TAIL = 10 + 4;
+const AAAA_TAIL = 10 + 16;
 
 type Phase = 'names' | 'a' | 'aaaa' | 'srv' | 'any' | 'index' | 'done';
 
@@ -130,11 +130,11 @@ export class TableBuilder {
     const index = this.names.get(name) ?? -1;
     if (index < 0 || ips.length === 0) return;
     const entry = this.store.begin();
-    const tail = ADDRESS_TAIL[type === TYPE.A ? TYPE.A : TYPE.AAAA];
+    const tail = type === TYPE.A ? A_TAIL : AAAA_TAIL;
     this.store.arena.ensure(ips.length * (2 + tail));
     for (const ip of ips) {
       this.store.recordStarts.push(this.store.arena.used);
-      this.store.arena.u16(0xc00c); // the owner is the question name
+      this.store.arena.u16(QUESTION_POINTER); // the owner is the question name
       this.address(ip, type);
     }
     this.setSlot(index, type === TYPE.A ? SLOT.A : SLOT.AAAA, this.store.finish(entry, this.store.arena.used, ips.length, 0));
@@ -205,7 +205,7 @@ export class TableBuilder {
       }
       arena.ensure(2 + 10 + 6 + target.length + 2);
       this.store.recordStarts.push(arena.used);
-      arena.u16(0xc00c);
+      arena.u16(QUESTION_POINTER);
       const rdlengthAt = this.head(TYPE.SRV, 0);
       const rdataStart = arena.used;
       arena.u16(0);
@@ -243,7 +243,7 @@ export class TableBuilder {
       if (entry < 0) continue;
       // Copy the tail of that entry's first record: everything after its owner pointer.
       const first = this.store.firstRecord(entry);
-      const tail = slot === SLOT.A ? ADDRESS_TAIL[TYPE.A] : ADDRESS_TAIL[TYPE.AAAA];
+      const tail = slot === SLOT.A ? A_TAIL : AAAA_TAIL;
       this.store.arena.writeName(target, cuts);
       this.store.arena.ensure(tail);
       this.store.arena.copyWithin(first + 2, first + 2 + tail);

@@ -8,7 +8,10 @@ export const CLASS_ANY = 255;
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 
 export const HEADER_LENGTH = 12;
-const QUESTION_OFFSET = HEADER_LENGTH;
+/** Where the question name starts: what every record's compression points into. */
+export const QUESTION_OFFSET = HEADER_LENGTH;
+/** A compression pointer to the question name: the owner of every answer record. */
+export const QUESTION_POINTER = 0xc000 | QUESTION_OFFSET;
 
 /** Splits a fully qualified name ("a.b.") into labels; the root "." has none. */
 export function labelsOf(name: string): string[] {

@@ -2,6 +2,7 @@
 // Pure: encoding is memoized per zone (its records never change), so each (name, type) is encoded at most once.
 import type { RecordSet, SrvTarget } from './records.js';
 import {
+  QUESTION_POINTER,
   RCODE,
   TYPE,
   compressionContext,
@@ -31,7 +32,7 @@ export interface EncodedAnswer {
   readonly additional: readonly Buffer[];
 }
 
-const OWNER_IS_QUESTION = Buffer.from([0xc0, 0x0c]);
+const OWNER_IS_QUESTION = Buffer.from([QUESTION_POINTER >> 8, QUESTION_POINTER & 0xff]);
 /** Every other type gets the same NODATA answer, so it is cached under one stand-in (TXT). */
 const SERVED_TYPES: ReadonlySet<number> = new Set([TYPE.A, TYPE.AAAA, TYPE.SRV, TYPE.SOA, TYPE.NS, TYPE.ANY]);
 
@@ -177,7 +178,7 @@ export class Zone {
 }
 
 /** Adds `name` and every name between it and the apex (empty non-terminals exist too). */
-export function addWithAncestors(names: Set<string>, name: string, apex: string): void {
+function addWithAncestors(names: Set<string>, name: string, apex: string): void {
   let current = name;
   while (current.length > apex.length && !names.has(current)) {
     names.add(current);

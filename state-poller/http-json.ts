@@ -1,7 +1,7 @@
-// GET a JSON document over HTTP (undici) with a timeout, a status check and optional basic auth.
-// I/O: network. Shared by the Mesos and Marathon sources so both fail with the same codes.
+// GET an upstream JSON body over HTTP (undici) with a timeout, a status check and optional basic auth, compared with
+// the body already accepted as it arrives. I/O: network. Shared by the Mesos and Marathon sources (same error codes).
 import { request, type Dispatcher } from 'undici';
-import { BodyCollector, parseBody, type Body } from './body.js';
+import { BodyCollector, type Body } from './body.js';
 import { SwitchyardError } from './errors.js';
 
 export interface GetJsonOptions {
@@ -44,11 +44,6 @@ export async function getBody(url: string, options: GetJsonOptions, known: Body 
     const reason = error instanceof Error ? error.message : String(error);
     throw new SwitchyardError('SWY_UPSTREAM_UNAVAILABLE', `${url}: ${reason}`, { cause: error });
   }
-}
-
-/** getBody, parsed; SWY_UPSTREAM_MALFORMED when it is not JSON. */
-export async function getJson(url: string, options: GetJsonOptions): Promise<unknown> {
-  return parseBody((await getBody(url, options)).body, url);
 }
 
 /** Tries each candidate in order; the first success is returned, else one SWY_UPSTREAM_UNAVAILABLE naming them all. */

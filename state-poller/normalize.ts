@@ -158,8 +158,10 @@ export function* normalizeMesosSteps(doc: MesosStateDoc, hosts: HostTable): Gene
   };
 
   const agents: Agent[] = [];
+  // One count over agents and every framework's tasks, so that many small frameworks still pause.
+  let items = 0;
   for (const [index, raw] of doc.slaves.entries()) {
-    if (index % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+    if (++items % ITEMS_PER_STEP === 0) yield;
     const parsed = mesosAgentSchema.safeParse(raw);
     if (!parsed.success) {
       diagnose('SWY_UPSTREAM_INVALID_AGENT', `slaves[${index}]`, describeIssues(parsed.error));
@@ -204,7 +206,7 @@ export function* normalizeMesosSteps(doc: MesosStateDoc, hosts: HostTable): Gene
     }
     const tasks: Task[] = [];
     for (const [taskIndex, rawTask] of fw.tasks.entries()) {
-      if (taskIndex % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+      if (++items % ITEMS_PER_STEP === 0) yield;
       const parsedTask = mesosTaskSchema.safeParse(rawTask);
       if (!parsedTask.success) {
         diagnose('SWY_UPSTREAM_INVALID_TASK', `${fw.name}/tasks[${taskIndex}]`, describeIssues(parsedTask.error));
