@@ -1,5 +1,6 @@
 // Validates a candidate HAProxy config with `haproxy -c -f <path>` before it may replace the live one.
 // I/O: runs the haproxy binary (no shell) through lb/run-process.ts, which kills it on timeout.
+import { alertLines, INSTALL_HINT, isClosingAlert } from './haproxy-alerts.js';
 import { runProcess } from './run-process.js';
 
 export type CheckResult =
@@ -18,7 +19,6 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_OUTPUT_BYTES = 1024 * 1024;
 // A message is one log line: at most this many ALERTs are quoted, the rest stay in `output`.
 const MAX_ALERTS_IN_MESSAGE = 3;
-const INSTALL_HINT = 'install HAProxy 2.x (Debian/Ubuntu: apt-get install haproxy) or set lb.haproxy.binary';
 
 export async function checkConfig(path: string, options: CheckOptions = {}): Promise<CheckResult> {
   const binary = options.binary ?? 'haproxy';
@@ -48,13 +48,10 @@ export async function checkConfig(path: string, options: CheckOptions = {}): Pro
  * The closing "Error(s) found" / "Fatal errors found" ALERTs repeat nothing useful, so they are used only when alone.
  */
 export function summarise(output: string, exitCode: number): string {
-  const alerts = output
-    .split(/\r?\n/)
-    .filter((line) => line.startsWith('[ALERT]'))
-    // "[ALERT]    (1234) : config : parsing [...]" → "parsing [...]"; the pid and section tag are noise in a log line.
-    .map((line) => line.replace(/^\[ALERT\]\s*(\(\d+\)\s*)?:\s*(config\s*:\s*)?/, '').trim())
+  const alerts = alertLines(output)
+    .map((line) => line.trim())
     .filter((line) => line !== '');
-  const specific = alerts.filter((line) => !/^(Error\(s\) found in configuration file|Fatal errors found in configuration)/.test(line));
+  const specific = alerts.filter((line) => !isClosingAlert(line));
   const chosen = (specific.length > 0 ? specific : alerts).slice(0, MAX_ALERTS_IN_MESSAGE);
   if (chosen.length === 0) return `haproxy -c rejected the configuration (exit ${exitCode})`;
   const more = specific.length > chosen.length ? ` (+${specific.length - chosen.length} more)` : '';

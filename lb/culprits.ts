@@ -1,6 +1,7 @@
 // Which services a `haproxy -c` failure is about: the lines and proxies HAProxy names in its messages, traced back
 // to the service that produced them. Pure. Lets the pipeline leave out just those apps instead of re-validating
 // app by app as marathon-lb does.
+import { alertLines, isClosingAlert } from './haproxy-alerts.js';
 
 /**
  * Backends named by HAProxy's output, through `[file:line]` references to the checked file and `Proxy 'name'` /
@@ -9,7 +10,7 @@
  */
 export function culpritsOf(output: string, checkedFile: string, lineOwners: readonly (string | null)[], backends: ReadonlySet<string>): Set<string> | null {
   const found = new Set<string>();
-  const alerts = output.split('\n').filter((l) => l.startsWith('[ALERT]') && !/Error\(s\) found|Fatal errors found/.test(l));
+  const alerts = alertLines(output).filter((line) => !isClosingAlert(line));
   if (alerts.length === 0) return null;
   for (const alert of alerts) {
     let blamed = false;

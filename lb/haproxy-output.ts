@@ -2,12 +2,13 @@
 // kept for error messages. No I/O of its own: it reads streams it is handed and writes to the logger it is given.
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import { alertLines } from './haproxy-alerts.js';
 
 // Lines every reload prints once per proxy and per retired worker: at warn they would bury real warnings
 // (a 1,000-backend config prints 1,000 of them per reload).
 const ROUTINE = [/^\[WARNING\]\s*\(\d+\)\s*:\s*Proxy \S+ stopped \(cumulated conns/, /^\[WARNING\]\s*\(\d+\)\s*:\s*Former worker \(\d+\) exited with code 0/];
 
-export function levelOf(line: string): 'warn' | 'debug' {
+function levelOf(line: string): 'warn' | 'debug' {
   if (!/^\[(ALERT|WARNING)\]/.test(line)) return 'debug';
   return ROUTINE.some((pattern) => pattern.test(line)) ? 'debug' : 'warn';
 }
@@ -61,10 +62,6 @@ export class HaproxyOutput {
 
   /** The ALERT lines after `mark` without their "[ALERT] (pid) : config :" prefix, for a one-line message. */
   alertsSince(mark: number, max = 3): string[] {
-    return this.since(mark)
-      .split('\n')
-      .filter((line) => line.startsWith('[ALERT]'))
-      .map((line) => line.replace(/^\[ALERT\]\s*(\(\d+\)\s*)?:\s*(config\s*:\s*)?/, ''))
-      .slice(0, max);
+    return alertLines(this.since(mark)).slice(0, max);
   }
 }

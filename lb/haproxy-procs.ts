@@ -24,7 +24,7 @@ export function exited(child: ChildProcess, ms: number): Promise<boolean> {
  * True when `pid` is alive and its command line mentions `marker` (our config path). A pid that cannot be checked
  * counts as not ours: after its process is gone a pid can be reused, and a stranger must never be killed.
  */
-export async function isOurs(pid: number, marker: string): Promise<boolean> {
+async function isOurs(pid: number, marker: string): Promise<boolean> {
   try {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
     return cmdline.split('\0').some((arg) => arg.includes(marker));

@@ -5,10 +5,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { INSTALL_HINT } from './haproxy-alerts.js';
 import { HaproxyError } from './haproxy-errors.js';
 import { HaproxyOutput } from './haproxy-output.js';
 import { exited, killStrays } from './haproxy-procs.js';
 import { RuntimeApi, parseServersState, parseShowProc, type ProcEntry, type ShowProc } from './runtime-api.js';
+import type { ReloadOutcome } from './reloaders.js';
 import { writeIfChanged } from './writer.js';
 
 export interface ManagedHaproxyOptions {
@@ -34,7 +36,8 @@ export interface HaproxyProcesses {
   readonly old: readonly number[];
 }
 
-export type HaproxyReload = { ok: true; ms: number; worker: number } | { ok: false; message: string; output: string; ms: number };
+/** A reload's outcome, and on success the pid of the new worker. */
+export type HaproxyReload = (Extract<ReloadOutcome, { ok: true }> & { worker: number }) | Extract<ReloadOutcome, { ok: false }>;
 
 type Phase = 'idle' | 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
 
@@ -164,7 +167,7 @@ export class ManagedHaproxy {
     for (;;) {
       if (spawnError !== null) {
         const missing = (spawnError as NodeJS.ErrnoException).code === 'ENOENT';
-        return fail(missing ? `${binary} not found; install HAProxy 2.x (Debian/Ubuntu: apt-get install haproxy) or set lb.haproxy.binary` : `cannot run ${binary}: ${messageOf(spawnError)}`);
+        return fail(missing ? `${binary} not found; ${INSTALL_HINT}` : `cannot run ${binary}: ${messageOf(spawnError)}`);
       }
       if (child.exitCode !== null || child.signalCode !== null) {
         const how = child.exitCode ?? child.signalCode;

@@ -1,11 +1,10 @@
 // Installs a rendered config: compare with the files on disk, `haproxy -c` a candidate beside lb.configFile (the map
 // files under temporary names), then rename everything into place. I/O: files and the haproxy binary.
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { checkConfig } from './checker.js';
 import type { RenderedConfig } from './render.js';
-import { writeConfigFile } from './writer.js';
+import { readIfExists, tempPathFor, writeConfigFile, type Validation } from './writer.js';
 
 export interface InstallOptions {
   readonly configFile: string;
@@ -22,16 +21,7 @@ export function mapPaths(configFile: string): { domain: string; app: string } {
 }
 
 async function readText(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-function hiddenTemp(path: string, tag: string): string {
-  return join(dirname(path), `.${basename(path)}.${tag}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  return (await readIfExists(path))?.toString('utf8') ?? null;
 }
 
 /** True when the config (and, in map mode, both maps) on disk are exactly the rendered text. */
@@ -42,36 +32,46 @@ export async function sameOnDisk(options: InstallOptions, rendered: RenderedConf
   return (await readText(maps.domain)) === rendered.domainMap && (await readText(maps.app)) === rendered.appMap;
 }
 
-/** Validates and installs; a rejected candidate leaves every file as it was and names the file that was checked. */
+/**
+ * Validates and installs; a rejected candidate leaves every file as it was and names the file that was checked.
+ * Without maps the config is written once: writeConfigFile's temp file beside it is what `haproxy -c` checks.
+ */
 export async function install(options: InstallOptions, rendered: RenderedConfig): Promise<InstallVerdict> {
+  if (!options.mapMode) {
+    let checked = '';
+    const result = await writeConfigFile(options.configFile, rendered.config, (candidate) => {
+      checked = candidate;
+      return validate(options, candidate);
+    });
+    return result.kind === 'rejected' ? { ok: false, code: result.code, message: result.message, output: result.output, checked } : { ok: true };
+  }
   const { configFile } = options;
   const maps = mapPaths(configFile);
   const temps: string[] = [];
-  const checkPath = hiddenTemp(configFile, 'check');
   try {
-    const tempDomain = hiddenTemp(maps.domain, 'new');
-    const tempApp = hiddenTemp(maps.app, 'new');
-    if (options.mapMode) {
-      await writeFile(tempDomain, rendered.domainMap);
-      temps.push(tempDomain);
-      await writeFile(tempApp, rendered.appMap);
-      temps.push(tempApp);
-    }
+    const tempDomain = tempPathFor(maps.domain, 'new');
+    const tempApp = tempPathFor(maps.app, 'new');
+    await writeFile(tempDomain, rendered.domainMap);
+    temps.push(tempDomain);
+    await writeFile(tempApp, rendered.appMap);
+    temps.push(tempApp);
     if (!options.skipValidation) {
       // The candidate names the new maps by their temporary names, so HAProxy checks the files it will load.
-      const text = options.mapMode ? rendered.config.replaceAll(maps.domain, tempDomain).replaceAll(maps.app, tempApp) : rendered.config;
+      const checkPath = tempPathFor(configFile, 'check');
       temps.push(checkPath);
-      await writeFile(checkPath, text);
-      const verdict = await checkConfig(checkPath, { binary: options.haproxyBinary });
+      await writeFile(checkPath, rendered.config.replaceAll(maps.domain, tempDomain).replaceAll(maps.app, tempApp));
+      const verdict = await validate(options, checkPath);
       if (!verdict.ok) return { ...verdict, checked: checkPath };
     }
-    if (options.mapMode) {
-      await rename(tempDomain, maps.domain);
-      await rename(tempApp, maps.app);
-    }
+    await rename(tempDomain, maps.domain);
+    await rename(tempApp, maps.app);
     await writeConfigFile(configFile, rendered.config, async () => ({ ok: true }));
     return { ok: true };
   } finally {
     await Promise.all(temps.map((t) => rm(t, { force: true })));
   }
+}
+
+function validate(options: InstallOptions, path: string): Promise<Validation> {
+  return options.skipValidation ? Promise.resolve({ ok: true }) : checkConfig(path, { binary: options.haproxyBinary });
 }

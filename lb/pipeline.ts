@@ -18,7 +18,6 @@ import { FileFollower } from './file-follower.js';
 import { ViewCache } from './view-cache.js';
 import type { HaproxyView } from './view-types.js';
 
-export { mapPaths } from './installer.js';
 
 export type { ApplyOutcome, PipelineOptions, PipelineStatus } from './pipeline-types.js';
 
@@ -177,7 +176,7 @@ export class LbPipeline {
             // hundreds of ms), so it is done beside the next runs, which route the next events meanwhile.
             this.fileBehind = true;
             void this.follower.request();
-            return this.written(view, exclude, reasons, false, true, `${applied.commands} runtime commands in ${applied.ms} ms`, true);
+            return this.written(view, exclude, reasons, false, true, `${applied.commands} runtime commands in ${applied.ms} ms`);
           }
           this.counters.runtimeFailures += 1;
           this.options.logger.warn({ code: 'SWY_HAPROXY_RUNTIME_FAILED', err: applied.message, backends: plan.backends }, 'runtime update failed; reloading instead');
@@ -237,8 +236,8 @@ export class LbPipeline {
   }
 
   /** A change applied: the file was installed just before (reloaded or not), or, for a runtime update, follows. */
-  private written(view: HaproxyView, exclude: Exclusions, reasons: readonly string[], reloaded: boolean, runtime: boolean, how: string, fileFollows = false): ApplyOutcome {
-    if (!fileFollows) {
+  private written(view: HaproxyView, exclude: Exclusions, reasons: readonly string[], reloaded: boolean, runtime: boolean, how: string): ApplyOutcome {
+    if (!runtime) {
       this.fileBehind = false;
       this.counters.writes += 1;
     }
@@ -247,7 +246,7 @@ export class LbPipeline {
     this.lastView = view;
     this.lastChange = { reasons, change: describeChange(change), at: Date.now() };
     this.lastError = null;
-    const message = fileFollows ? 'load balancer servers updated; the file follows' : 'load balancer config written';
+    const message = runtime ? 'load balancer servers updated; the file follows' : 'load balancer config written';
     this.options.logger.info({ reasons, change: this.lastChange.change, backends: view.services.length, reloaded, runtime, how }, message);
     return { kind: 'written', change, reloaded, runtime };
   }

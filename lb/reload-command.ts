@@ -1,12 +1,11 @@
 // Runs the operator's reload command (lb.reloadCommand, an argv) after a validated config change, with a timeout.
 // I/O: runs a process (no shell) through lb/run-process.ts. A failure carries the command's own output.
+import type { ReloadOutcome } from './reloaders.js';
 import { runProcess } from './run-process.js';
-
-export type ReloadResult = { ok: true; ms: number } | { ok: false; message: string; output: string; ms: number };
 
 const MAX_OUTPUT = 64 * 1024;
 
-export async function runReloadCommand(argv: readonly string[], timeoutMs: number): Promise<ReloadResult> {
+export async function runReloadCommand(argv: readonly string[], timeoutMs: number): Promise<ReloadOutcome> {
   const started = Date.now();
   const [command, ...args] = argv;
   if (command === undefined) return { ok: false, message: 'the reload command is empty', output: '', ms: 0 };

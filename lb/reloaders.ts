@@ -23,7 +23,7 @@ export class CommandReloader implements Reloader {
 /** The part of a managed HAProxy (lb/haproxy.ts) that reloading needs. */
 export interface ManagedProcess {
   start(): Promise<void>;
-  reload(): Promise<{ ok: true; ms: number } | { ok: false; message: string; output: string; ms: number }>;
+  reload(): Promise<ReloadOutcome>;
 }
 
 export class ManagedReloader implements Reloader {

@@ -82,20 +82,31 @@ interface ServiceText {
   readonly backend: Chunk;
 }
 
-// Views and template sets are immutable: a service view keeps its text for as long as both live, so a config that
-// changed in a few services renders only those.
-const serviceTexts = new WeakMap<TemplateSet, WeakMap<ServiceView, ServiceText>>();
+// Views and template sets are immutable: a service view keeps what was rendered of it for as long as both live, so
+// a config that changed in a few services renders only those (and a runtime plan reads each server line once).
+type PerService<T> = WeakMap<TemplateSet, WeakMap<ServiceView, T>>;
 
-function serviceText(s: ServiceView, templates: TemplateSet): ServiceText {
-  let forTemplates = serviceTexts.get(templates);
+function memoized<T>(cache: PerService<T>, templates: TemplateSet, s: ServiceView, make: () => T): T {
+  let forTemplates = cache.get(templates);
   if (forTemplates === undefined) {
     forTemplates = new WeakMap();
-    serviceTexts.set(templates, forTemplates);
+    cache.set(templates, forTemplates);
   }
-  let text = forTemplates.get(s);
-  if (text === undefined) {
+  let value = forTemplates.get(s);
+  if (value === undefined) {
+    value = make();
+    forTemplates.set(s, value);
+  }
+  return value;
+}
+
+const serviceTexts: PerService<ServiceText> = new WeakMap();
+const serverLineTexts: PerService<readonly string[]> = new WeakMap();
+
+function serviceText(s: ServiceView, templates: TemplateSet): ServiceText {
+  return memoized(serviceTexts, templates, s, () => {
     const lines = (fragments: readonly Fragment[]): Line[] => fragments.flatMap((f) => linesOf(renderFragment(f, templates, s), s.backend));
-    text = {
+    return {
       userlist: chunkOf(lines(s.userlist), s.backend),
       http: byRank(lines(s.http.fragments)),
       https: byRank(lines(s.https.fragments)),
@@ -103,9 +114,7 @@ function serviceText(s: ServiceView, templates: TemplateSet): ServiceText {
       frontend: chunkOf(lines(s.frontend), s.backend),
       backend: chunkOf(lines(s.backendSection), s.backend),
     };
-    forTemplates.set(s, text);
-  }
-  return text;
+  });
 }
 
 export function renderConfig(view: HaproxyView, templates: TemplateSet): RenderedConfig {
@@ -160,9 +169,12 @@ export function renderConfig(view: HaproxyView, templates: TemplateSet): Rendere
   };
 }
 
-/** The server lines of one service, as renderConfig writes them (for the runtime plan). */
-export function renderServerLines(service: ServiceView, templates: TemplateSet): string[] {
-  return service.backendSection
-    .filter((f) => f.template === 'BACKEND_SERVER_OPTIONS')
-    .flatMap((f) => linesOf(renderFragment(f, templates, service), null).map((l) => l.text));
+/**
+ * The server lines of one service, as renderConfig writes them (for the runtime plan, where the running view's are
+ * the previous plan's new ones: kept, not rendered again).
+ */
+export function renderServerLines(service: ServiceView, templates: TemplateSet): readonly string[] {
+  return memoized(serverLineTexts, templates, service, () =>
+    service.backendSection.filter((f) => f.template === 'BACKEND_SERVER_OPTIONS').flatMap((f) => linesOf(renderFragment(f, templates, service), null).map((l) => l.text)),
+  );
 }

@@ -26,6 +26,8 @@ interface ParsedServer {
   readonly name: string;
   /** Everything after the name: address, id and options, as `add server` takes them. */
   readonly rest: string;
+  /** `rest` without `disabled`: equal for two lines that differ only in the server's state. */
+  readonly bare: string;
   readonly disabled: boolean;
   readonly check: boolean;
 }
@@ -34,16 +36,25 @@ function parseServerLine(line: string): ParsedServer | null {
   const m = /^\s*server\s+(\S+)\s+(\S.*?)\s*$/.exec(line);
   if (m === null || m[1] === undefined || m[2] === undefined) return null;
   const words = m[2].split(/\s+/);
-  return { name: m[1], rest: m[2], disabled: words.includes('disabled'), check: words.includes('check') };
+  return { name: m[1], rest: m[2], bare: m[2].replace(/\s+disabled\b/, ''), disabled: words.includes('disabled'), check: words.includes('check') };
 }
 
+// The running view's lines are the previous plan's new ones (renderServerLines keeps them): parsed once.
+const parsedLines = new WeakMap<readonly string[], Map<string, ParsedServer> | null>();
+
 function serversOf(service: ServiceView, lines: ServerLines): Map<string, ParsedServer> | null {
-  const out = new Map<string, ParsedServer>();
-  for (const line of lines(service)) {
+  const text = lines(service);
+  if (parsedLines.has(text)) return parsedLines.get(text) ?? null;
+  let out: Map<string, ParsedServer> | null = new Map<string, ParsedServer>();
+  for (const line of text) {
     const parsed = parseServerLine(line);
-    if (parsed === null || out.has(parsed.name)) return null;
+    if (parsed === null || out.has(parsed.name)) {
+      out = null;
+      break;
+    }
     out.set(parsed.name, parsed);
   }
+  parsedLines.set(text, out);
   return out;
 }
 
@@ -81,7 +92,7 @@ export function planRuntime(running: HaproxyView, next: HaproxyView, lines: Serv
     for (const [name, server] of old) {
       const next2 = cur.get(name);
       if (next2 !== undefined && next2.rest === server.rest) continue;
-      const onlyState = next2 !== undefined && next2.rest.replace(/\s+disabled\b/, '') === server.rest.replace(/\s+disabled\b/, '');
+      const onlyState = next2 !== undefined && next2.bare === server.bare;
       if (next2 !== undefined && onlyState) {
         steps.push({ backend: b, server: name, action: 'state', commands: [`set server ${b}/${name} state ${next2.disabled ? 'maint' : 'ready'}`] });
         continue;
@@ -90,7 +101,7 @@ export function planRuntime(running: HaproxyView, next: HaproxyView, lines: Serv
     }
     for (const [name, server] of cur) {
       const prev = old.get(name);
-      if (prev !== undefined && prev.rest.replace(/\s+disabled\b/, '') === server.rest.replace(/\s+disabled\b/, '')) continue;
+      if (prev !== undefined && prev.bare === server.bare) continue;
       const commands = [`add server ${b}/${name} ${server.rest}`];
       if (server.check) commands.push(`enable health ${b}/${name}`);
       commands.push(`set server ${b}/${name} state ${server.disabled ? 'maint' : 'ready'}`);

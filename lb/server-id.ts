@@ -4,10 +4,14 @@ import { createHash } from 'node:crypto';
 
 const ID_SPACE = 32767n;
 
-/** `host_ip_port`, or `ip_port` when host and ip are the same; characters outside [A-Za-z0-9-] become `_`. */
+/** marathon-lb's cleaning of names for HAProxy (servers, ACLs, map entries): outside [A-Za-z0-9-] becomes `_`. */
+export function cleaned(text: string): string {
+  return text.replace(/[^A-Za-z0-9-]/g, '_');
+}
+
+/** `host_ip_port`, or `ip_port` when host and ip are the same, cleaned. */
 export function serverName(host: string, ip: string, port: number): string {
-  const raw = host === ip ? `${ip}_${port}` : `${host}_${ip}_${port}`;
-  return raw.replace(/[^A-Za-z0-9-]/g, '_');
+  return cleaned(host === ip ? `${ip}_${port}` : `${host}_${ip}_${port}`);
 }
 
 /**

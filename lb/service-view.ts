@@ -4,7 +4,8 @@
 import { serverFragments } from './server-lines.js';
 import type { Service } from './services.js';
 import type { TemplateVars } from './templates.js';
-import { cleaned, vhostRules, type MapState, type VhostRules } from './vhost-rules.js';
+import { cleaned } from './server-id.js';
+import { vhostRules, type MapState, type VhostRules } from './vhost-rules.js';
 import type { ViewOptions } from './view-model.js';
 import type { Fragment, ServiceView } from './view-types.js';
 
@@ -41,7 +42,7 @@ export function contextKey(context: ServiceContext): string {
 
 export function buildServiceView(service: Service, backend: string, siblings: readonly Service[], options: ViewOptions, context: ServiceContext): BuiltService {
   // The generation's map state as this service finds it; what it adds is returned and merged by the caller.
-  const maps: MapState = { enabled: options.haproxyMap, haproxyDir: options.haproxyDir, emitted: new Set(context.emitted), domainMap: [], domainKeys: new Set() };
+  const maps: MapState = { enabled: options.haproxyMap, haproxyDir: options.haproxyDir, emitted: new Set(context.emitted), domainMap: [] };
   const bindAddr = service.labels.BIND_ADDR ?? '*';
   const vhosts = service.labels.VHOST ?? [];
   const mode = service.mode ?? (vhosts.length > 0 ? 'http' : 'tcp');

@@ -55,7 +55,7 @@ const HTTP_FAMILY: ReadonlySet<string> = new Set(['HTTP', 'HTTPS', 'MESOS_HTTP',
 const PORT_LABEL = /^HAPROXY_(\d+)_/;
 
 /** marathon-lb's get_health_check: the first check with an explicit port, or whose portIndex is the index. */
-export function healthCheckFor(app: MarathonApp, index: number): MarathonHealthCheck | null {
+function healthCheckFor(app: MarathonApp, index: number): MarathonHealthCheck | null {
   return app.healthChecks.find((c) => (c.port !== null && c.port !== 0) || c.portIndex === index) ?? null;
 }
 

@@ -83,7 +83,12 @@ export function taskIsUp(app: MarathonApp, task: MarathonTask, healthCheck: bool
   return { up: alive, remember: alive };
 }
 
-/** marathon-lb's backend name: the app id without its leading "/", "/" → "_", then "_" and the service port. */
+/** The app id without its leading "/", "/" → "_": how marathon-lb puts an app into backend and ACL names. */
+export function appIdPart(appId: string): string {
+  return appId.replace(/^\//, '').replaceAll('/', '_');
+}
+
+/** marathon-lb's backend name: appIdPart, then "_" and the service port. */
 export function backendName(appId: string, servicePort: number): string {
-  return `${appId.replace(/^\//, '').replaceAll('/', '_')}_${servicePort}`;
+  return `${appIdPart(appId)}_${servicePort}`;
 }

@@ -66,7 +66,7 @@ function serverCheckText(text: string): string {
   return trimmed === '' ? '' : ` ${trimmed}`;
 }
 
-export function isServerCheckTemplate(name: string): boolean {
+function isServerCheckTemplate(name: string): boolean {
   return name === 'BACKEND_SERVER_HTTP_HEALTHCHECK_OPTIONS' || name === 'BACKEND_SERVER_TCP_HEALTHCHECK_OPTIONS';
 }
 

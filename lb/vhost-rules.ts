@@ -1,5 +1,7 @@
 // The :80/:443 rules of one service with a VHOST: which marathon-lb templates it uses, in which order, with which
 // values (marathon-lb's generateHttpVhostAcl, branch for branch). Pure; the shared map state is passed in.
+import { cleaned } from './server-id.js';
+import { appIdPart } from './tasks.js';
 import type { Fragment } from './view-types.js';
 import type { TemplateVars } from './templates.js';
 
@@ -21,9 +23,8 @@ export interface MapState {
   readonly enabled: boolean;
   readonly haproxyDir: string;
   readonly emitted: Set<string>;
+  /** This service's domain-map entries; buildView drops the ones already there (and duplicates). */
   readonly domainMap: [string, string][];
-  /** `host\u0000backend` of every domainMap entry, so the duplicate check stays linear. */
-  readonly domainKeys: Set<string>;
 }
 
 export interface GroupedEntry {
@@ -37,10 +38,6 @@ export interface VhostRules {
   readonly https: Fragment[];
   /** vhost → rules, certificates and bind options for lb.groupHttpsByVhost. */
   readonly grouped: Map<string, { rules: GroupedEntry[]; certs: Set<string>; bindOptions: Set<string> }>;
-}
-
-export function cleaned(text: string): string {
-  return text.replace(/[^A-Za-z0-9-]/g, '_');
 }
 
 export function vhostRules(input: VhostInput, maps: MapState): VhostRules {
@@ -63,9 +60,6 @@ export function vhostRules(input: VhostInput, maps: MapState): VhostRules {
     group(host).rules.push({ weight, fragment: f });
   };
   const mapDomain = (host: string): void => {
-    const key = `${host}\u0000${input.backend}`;
-    if (maps.domainKeys.has(key)) return;
-    maps.domainKeys.add(key);
     maps.domainMap.push([host, input.backend]);
   };
   const mapOnce = (key: string, template: string, list: Fragment[], vars: TemplateVars = {}): Fragment | null => {
@@ -78,7 +72,7 @@ export function vhostRules(input: VhostInput, maps: MapState): VhostRules {
   };
   const { path, realm, redirect } = input;
   const first = input.vhosts[0] ?? '';
-  const acl = `${cleaned(first)}_${input.appId.slice(1).replaceAll('/', '_')}`;
+  const acl = `${cleaned(first)}_${appIdPart(input.appId)}`;
   const hostVars = (hostname: string): TemplateVars => ({ cleanedUpHostname: acl, hostname });
 
   if (input.vhosts.length > 1) {

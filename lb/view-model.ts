@@ -5,7 +5,7 @@ import { serverLinesKey, settingsKey } from './change-summary.js';
 import { bindHost, buildServiceView, contextKey, type BuiltService } from './service-view.js';
 import { buildServices, type AppMemo, type Service } from './services.js';
 import { backendName, type HealthCache } from './tasks.js';
-import { cleaned } from './vhost-rules.js';
+import { cleaned } from './server-id.js';
 import type { GroupedVhost, HaproxyView, ServiceView } from './view-types.js';
 
 export interface ViewOptions {

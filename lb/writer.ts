@@ -50,11 +50,11 @@ export async function writeIfChanged(target: string, text: string): Promise<bool
 }
 
 // Hidden, per-process and random so concurrent writers and leftover files from a crash never collide.
-function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+export function tempPathFor(target: string, tag = 'tmp'): string {
+  return join(dirname(target), `.${basename(target)}.${tag}-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
 
-async function readIfExists(path: string): Promise<Buffer | null> {
+export async function readIfExists(path: string): Promise<Buffer | null> {
   try {
     return await readFile(path);
   } catch (err) {
