@@ -17,25 +17,14 @@ export const SLOT_OF_TYPE = new Map<number, number>([
 ]);
 export const SLOTS = SLOT_OF_TYPE.size;
 
-/** The slot of a question type, or -1: a switch, as this runs for every fast-path question. */
+/** Slot by question type (every served type is below 256), -1 for the rest: an array, as this runs per question. */
+const SLOT_BY_TYPE = new Int8Array(256).fill(-1);
+for (const [type, slot] of SLOT_OF_TYPE) SLOT_BY_TYPE[type] = slot;
+
 function slotOf(qtype: number): number {
-  switch (qtype) {
-    case TYPE.A:
-      return SLOT.A;
-    case TYPE.AAAA:
-      return SLOT.AAAA;
-    case TYPE.SRV:
-      return SLOT.SRV;
-    case TYPE.ANY:
-      return SLOT.ANY;
-    case TYPE.SOA:
-      return SLOT.SOA;
-    case TYPE.NS:
-      return SLOT.NS;
-    default:
-      return -1;
-  }
+  return qtype < 256 ? (SLOT_BY_TYPE[qtype] ?? -1) : -1;
 }
+
 /** Entry fields: answers start, answers end (= additional start), additional end, answer count, additional count, first record. */
 export const ENTRY = { START: 0, ANSWERS_END: 1, END: 2, ANSWERS: 3, ADDITIONAL: 4, FIRST_RECORD: 5, STRIDE: 6 } as const;
 
