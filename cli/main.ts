@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
 // The switchyard command: reads argv, loads and validates the config, starts the gateway, handles signals.
 // I/O: the only module that reads argv, installs signal handlers or exits.
 import { readFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { templatesDirOf } from './lb-runtime.js';
 import { runDry } from './dry-run.js';
 import { startGateway } from './gateway.js';
 import { SwitchyardError } from '../state-poller/errors.js';
+import { missingNodeFlags } from './node-flags.js';
 
 /** `switchyard check`: the config is valid (main got here); the templates it names must compile too. */
 async function check(config: Config, warnings: readonly string[], baseDir: string): Promise<number> {
@@ -73,6 +74,10 @@ async function main(): Promise<void> {
     process.exit(code);
   }
   logger.info({ version, config: configPath }, 'starting');
+  const missing = missingNodeFlags(process.execArgv);
+  if (missing.length > 0) {
+    logger.warn({ code: 'SWY_NODE_FLAGS', missing }, `node was started without ${missing.join(' ')}: DNS answers may stall while V8 compacts the heap of a quiet process`);
+  }
 
   let gateway;
   try {

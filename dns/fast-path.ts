@@ -123,9 +123,18 @@ function recordStart(table: AnswerTable, firstRecord: number, count: number, ans
  * Answers `message` from the table when it is an in-zone question of the plain shape; null otherwise. The reply
  * equals answer()'s for the same rotation: the same header bits, the question as asked, answers rotated by
  * `rotation` modulo their count, additional data dropped first and then whole answers (with TC) to fit the limit.
- * Rotation is applied while copying, from the record offsets, so one encoding serves every rotation.
+ * Rotation is applied while copying, from the record offsets, so one encoding serves every rotation. `allocate`
+ * gives the reply's buffer (the UDP server's ReplyBuffers: reused, so send the reply before the next call).
  */
-export function fastAnswer(table: AnswerTable, message: Buffer, transport: 'udp' | 'tcp', rotation: number, options: FastOptions, info: FastInfo): Buffer | null {
+export function fastAnswer(
+  table: AnswerTable,
+  message: Buffer,
+  transport: 'udp' | 'tcp',
+  rotation: number,
+  options: FastOptions,
+  info: FastInfo,
+  allocate: (length: number) => Buffer = Buffer.allocUnsafe,
+): Buffer | null {
   if (!readQuery(message) || !inZone(table.apexBytes)) return null;
   const { nameLength, questionLength, qtype, udpSize } = question;
   const nameIndex = table.index.find(nameBytes, nameLength, question.hash);
@@ -168,7 +177,7 @@ export function fastAnswer(table: AnswerTable, message: Buffer, transport: 'udp'
   }
   const additionalBytes = keepAdditional ? end - answersEnd : 0;
   const additionalCount = keepAdditional && entry >= 0 ? (entries[e + ENTRY.ADDITIONAL] ?? 0) : 0;
-  const out = Buffer.allocUnsafe(fixed + answerBytes + additionalBytes);
+  const out = allocate(fixed + answerBytes + additionalBytes);
   // Header: the query's ID and RD; QR and AA set; opcode QUERY; one question.
   out[0] = message[0] ?? 0;
   out[1] = message[1] ?? 0;

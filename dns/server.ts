@@ -1,6 +1,6 @@
 // The DNS listener on one address and port: a UDP socket answered from the answer table where it can (the fast
 // path), and dns2's TCP server. I/O shell around pure code: it reads, looks up, sends, forwards and counts.
-import dgram, { type RemoteInfo } from 'node:dgram';
+import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
 import dns2 from 'dns2';
 import type { Logger } from 'pino';
@@ -10,7 +10,9 @@ import { fastAnswer, type FastInfo, type FastOptions } from './fast-path.js';
 import { listen } from './listen.js';
 import type { Forwarder } from './forwarder.js';
 import { forwardQueryBytes, installParseGuard, queryFromPacket, type Dns2Packet } from './query.js';
+import { ReplyBuffers } from './reply-buffers.js';
 import { TableSwap } from './table-swap.js';
+import { bindUdp, createUdpSocket } from './udp-socket.js';
 import { RCODE, TYPE } from './wire.js';
 import { truncateReply } from './message-check.js';
 
@@ -50,7 +52,7 @@ const RCODE_NAMES = new Map<number, string>(Object.entries(RCODE).map(([name, co
 
 export class DnsServer {
   private rotation = 0;
-  private udp: dgram.Socket | null = null;
+  private udp: UdpSocket | null = null;
   private tcp: InstanceType<typeof dns2.TCPServer> | null = null;
   /** Open TCP connections, closed on close() so an idle or chatty client cannot hold shutdown up. */
   private readonly connections = new Set<Socket>();
@@ -109,7 +111,7 @@ export class DnsServer {
     for (let attempt = 0; attempt < 20; attempt++) {
       const tcp = dns2.createTCPServer();
       const tcpPort = await listen(tcp, port, listener);
-      const udp = dgram.createSocket({ type: listener.includes(':') ? 'udp6' : 'udp4' });
+      const udp = createUdpSocket(listener);
       try {
         await bindUdp(udp, tcpPort, listener);
       } catch (error) {
@@ -124,7 +126,8 @@ export class DnsServer {
         socket.once('close', () => this.connections.delete(socket));
       });
       tcp.on('request', (request, send, client) => this.handle(request, send, 'tcp', client as Socket));
-      udp.on('message', (message, remote) => this.datagram(udp, message, remote));
+      const replies = new ReplyBuffers(() => udp.getSendQueueCount() > 0);
+      udp.on('message', (message, remote) => this.datagram(udp, replies, message, remote));
       tcp.on('requestError', (error: Error) => this.malformed(error.message));
       // Keep serving when one socket reports a transient error (e.g. a send to a vanished client).
       udp.on('error', (error: Error) => this.options.logger.warn({ err: error.message }, 'DNS UDP socket error'));
@@ -160,17 +163,19 @@ export class DnsServer {
   }
 
   /** One UDP datagram: from the table when the fast path serves it, otherwise decoded and answered in full. */
-  private datagram(socket: dgram.Socket, message: Buffer, remote: RemoteInfo): void {
+  private datagram(socket: UdpSocket, replies: ReplyBuffers, message: Buffer, remote: RemoteInfo): void {
     const served = this.swap.current;
     if (served.table !== null) {
       const info = this.fastInfo;
-      const fast = fastAnswer(served.table, message, 'udp', this.rotation, this.fastOptions, info);
+      const fast = fastAnswer(served.table, message, 'udp', this.rotation, this.fastOptions, info, replies.take);
       if (fast !== null) {
         this.rotation++;
         this.counts.fastAnswered++;
         this.count(info.qtype);
         this.sent(info.rcode, info.truncated);
-        // No callback: Node then tries a synchronous send first; a failure comes back as an 'error' event (logged).
+        // No callback, which would cost a tick per reply: the send is tried at once (the socket's lookup passes the
+        // address through), so `fast`, a reused buffer, is copied out before the next datagram; one that fails (a
+        // vanished client) is dropped by dgram, as a lost datagram would be.
         socket.send(fast, remote.port, remote.address);
         return;
       }
@@ -263,14 +268,4 @@ export class DnsServer {
       this.sendFailed(error);
     }
   }
-}
-
-function bindUdp(socket: dgram.Socket, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, host, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
 }

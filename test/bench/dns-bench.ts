@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds, dnsperf, hasTaskset, startChild, type Child, type PerfResult } from './dns-perf.js';
+import { NODE_FLAGS } from '../../cli/node-flags.js';
+import { cpuSeconds, dnsperf, hasTaskset, pinSelf, startChild, type Child, type PerfResult } from './dns-perf.js';
 
 const SATURATED_SECONDS = 8;
 const WARMUP_SECONDS = 2;
@@ -43,13 +44,16 @@ export interface DnsBenchResult {
     {
       readonly switchyard: PerfResult;
       readonly echo: PerfResult;
+      /** The echo responder with switchyard's lookup step (dns/udp-socket.ts): not the goal's baseline, shown beside it. */
+      readonly echoPassThrough: PerfResult;
       readonly ratio: number;
+      readonly ratioToPassThrough: number;
       /** Server CPU per answer (µs), and echo's over switchyard's: the ratio a core of its own would give. */
-      readonly cpuPerAnswerUs: { readonly switchyard: number; readonly echo: number };
+      readonly cpuPerAnswerUs: { readonly switchyard: number; readonly echo: number; readonly echoPassThrough: number };
       readonly cpuRatio: number;
     }
   >;
-  readonly latency: Record<Mix | 'echo A', PerfResult>;
+  readonly latency: Record<Mix | 'echo A' | 'pass-through echo A', PerfResult>;
   readonly loadBefore: readonly number[];
   readonly loadAfter: readonly number[];
 }
@@ -61,21 +65,26 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`DNS benchmark: ${APPS} apps × 3 tasks; ${cpus().length} CPUs (${cpu}), Node ${process.version}; load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
   if (!hasTaskset) console.log('taskset is not installed: processes are not pinned');
+  // This driver (and the children it starts) away from the servers' CPU: its own work there would be their latency.
+  pinSelf(CLIENT_CPU);
   const servers: Child[] = [];
   try {
-    const switchyard = await startChild(SERVER_CPU, serverScript, ['switchyard']);
+    // Run as switchyard is launched (cli/node-flags.ts); the echo responders as plain `node`.
+    const switchyard = await startChild(SERVER_CPU, serverScript, ['switchyard'], NODE_FLAGS);
     servers.push(switchyard);
     const echo = await startChild(SERVER_CPU, serverScript, ['echo']);
     servers.push(echo);
-    // Warm both up (JIT, socket buffers) with a short run each; those figures are not reported.
-    for (const server of [switchyard, echo]) {
+    const echoPassThrough = await startChild(SERVER_CPU, serverScript, ['echo-passthrough']);
+    servers.push(echoPassThrough);
+    // Warm them up (JIT, socket buffers) with a short run each; those figures are not reported.
+    for (const server of [switchyard, echo, echoPassThrough]) {
       await dnsperf({ port: server.port, queryFile: files.A, seconds: WARMUP_SECONDS, cpu: CLIENT_CPU });
       await dnsperf({ port: server.port, queryFile: files.SRV, seconds: WARMUP_SECONDS, cpu: CLIENT_CPU });
     }
 
     const saturated = {} as DnsBenchResult['saturated'];
-    console.log(`\nSaturated (dnsperf -q 100, ${SATURATED_SECONDS} s each; echo and switchyard alternate)`);
-    console.log('mix       switchyard q/s   echo q/s   ratio   lost   response bytes   server CPU µs/answer (switchyard, echo, echo/switchyard)');
+    console.log(`\nSaturated (dnsperf -q 100, ${SATURATED_SECONDS} s each; echo, switchyard, echo with pass-through lookup in turn)`);
+    console.log('mix       switchyard q/s   echo q/s   ratio   lost   response bytes   server CPU µs/answer (switchyard, echo, echo/switchyard)   pass-through echo q/s, ratio, CPU µs');
     const measured = async (server: Child, file: string): Promise<[PerfResult, number]> => {
       const before = cpuSeconds(server.process.pid);
       const run = await dnsperf({ port: server.port, queryFile: file, seconds: SATURATED_SECONDS, cpu: CLIENT_CPU });
@@ -84,29 +93,40 @@ async function main(): Promise<void> {
     for (const mix of Object.keys(MIXES) as Mix[]) {
       const [echoRun, echoCpu] = await measured(echo, files[mix]);
       const [ours, ourCpu] = await measured(switchyard, files[mix]);
+      const [passRun, passCpu] = await measured(echoPassThrough, files[mix]);
       const ratio = ours.qps / echoRun.qps;
-      saturated[mix] = { switchyard: ours, echo: echoRun, ratio, cpuPerAnswerUs: { switchyard: ourCpu, echo: echoCpu }, cpuRatio: echoCpu / ourCpu };
+      const ratioToPassThrough = ours.qps / passRun.qps;
+      saturated[mix] = {
+        switchyard: ours,
+        echo: echoRun,
+        echoPassThrough: passRun,
+        ratio,
+        ratioToPassThrough,
+        cpuPerAnswerUs: { switchyard: ourCpu, echo: echoCpu, echoPassThrough: passCpu },
+        cpuRatio: echoCpu / ourCpu,
+      };
       console.log(
-        `${mix.padEnd(9)} ${fmt(ours.qps).padStart(14)} ${fmt(echoRun.qps).padStart(10)} ${fmt(ratio, 3).padStart(7)} ${String(ours.lost).padStart(6)} ${String(ours.responseBytes).padStart(16)}   ${fmt(ourCpu, 1)}, ${fmt(echoCpu, 1)}, ${fmt(echoCpu / ourCpu, 3)}`,
+        `${mix.padEnd(9)} ${fmt(ours.qps).padStart(14)} ${fmt(echoRun.qps).padStart(10)} ${fmt(ratio, 3).padStart(7)} ${String(ours.lost).padStart(6)} ${String(ours.responseBytes).padStart(16)}   ${fmt(ourCpu, 1)}, ${fmt(echoCpu, 1)}, ${fmt(echoCpu / ourCpu, 3)}   ${fmt(passRun.qps)}, ${fmt(ratioToPassThrough, 3)}, ${fmt(passCpu, 1)}`,
       );
     }
 
     const latency = {} as DnsBenchResult['latency'];
     console.log(`\nLatency at ${LATENCY_RATE} q/s (dnsperf -Q ${LATENCY_RATE} -v, ${LATENCY_SECONDS} s; first 20% of answers skipped)`);
-    console.log('server / mix        p50 ms   p90 ms   p99 ms   p99.9 ms   q/s      lost');
-    const latencyRuns: [Mix | 'echo A', Child, string][] = [
+    console.log('server / mix                 p50 ms   p90 ms   p99 ms   p99.9 ms   q/s      lost');
+    const latencyRuns: [Mix | 'echo A' | 'pass-through echo A', Child, string][] = [
       ['A', switchyard, files.A],
       ['SRV', switchyard, files.SRV],
       ['unknown', switchyard, files.unknown],
       ['echo A', echo, files.A],
+      ['pass-through echo A', echoPassThrough, files.A],
     ];
     for (const [label, server, file] of latencyRuns) {
       const run = await dnsperf({ port: server.port, queryFile: file, seconds: LATENCY_SECONDS, rate: LATENCY_RATE, cpu: CLIENT_CPU });
       latency[label] = run;
       const p = run.percentiles;
-      const name = label === 'echo A' ? 'echo / A' : `switchyard / ${label}`;
+      const name = label === 'echo A' ? 'echo / A' : label === 'pass-through echo A' ? 'pass-through echo / A' : `switchyard / ${label}`;
       console.log(
-        `${name.padEnd(19)} ${fmt(p?.p50 ?? Number.NaN, 3).padStart(6)} ${fmt(p?.p90 ?? Number.NaN, 3).padStart(8)} ${fmt(p?.p99 ?? Number.NaN, 3).padStart(8)} ${fmt(p?.p999 ?? Number.NaN, 3).padStart(10)} ${fmt(run.qps).padStart(7)} ${String(run.lost).padStart(7)}`,
+        `${name.padEnd(28)} ${fmt(p?.p50 ?? Number.NaN, 3).padStart(6)} ${fmt(p?.p90 ?? Number.NaN, 3).padStart(8)} ${fmt(p?.p99 ?? Number.NaN, 3).padStart(8)} ${fmt(p?.p999 ?? Number.NaN, 3).padStart(10)} ${fmt(run.qps).padStart(7)} ${String(run.lost).padStart(7)}`,
       );
     }
     const loadAfter = loadavg();

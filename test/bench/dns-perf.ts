@@ -1,7 +1,9 @@
 // Runs dnsperf against 127.0.0.1 and reads its report: queries per second, loss, and latency percentiles from the
 // per-query lines of -v. I/O: spawns dnsperf (pinned to a CPU with taskset when it is installed) and child servers.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
@@ -18,9 +20,12 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Starts a child that prints {"port": N} when it is ready; stop() closes its stdin and waits for it to exit. */
-export function startChild(cpu: number | null, script: string, args: readonly string[]): Promise<Child> {
-  const [command, argv] = pinned(cpu, process.execPath, [script, ...args]);
+/**
+ * Starts a child that prints {"port": N} when it is ready; stop() closes its stdin and waits for it to exit.
+ * `nodeFlags` go before the script (switchyard's child gets the ones it is launched with, cli/node-flags.ts).
+ */
+export function startChild(cpu: number | null, script: string, args: readonly string[], nodeFlags: readonly string[] = []): Promise<Child> {
+  const [command, argv] = pinned(cpu, process.execPath, [...nodeFlags, script, ...args]);
   const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} ${args.join(' ')} did not start in 60 s`)), 60_000);
@@ -115,20 +120,32 @@ export function parsePerf(output: string, warmup = 0.2): PerfResult {
   };
 }
 
+/**
+ * Runs dnsperf with its output going to a file, read once it exits: a pipe would wake this process for every chunk
+ * of the per-query lines (-v), and any work on the server's CPU shows up in its latency.
+ */
 export function dnsperf(run: PerfRun): Promise<PerfResult> {
   const args = ['-s', '127.0.0.1', '-p', String(run.port), '-d', run.queryFile, '-l', String(run.seconds), '-q', String(run.outstanding ?? 100)];
   if (run.rate !== undefined) args.push('-Q', String(run.rate), '-v');
   const [command, argv] = pinned(run.cpu, 'dnsperf', args);
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-dnsperf-'));
+  const outputPath = join(dir, 'output.txt');
+  const fd = openSync(outputPath, 'w');
+  return new Promise<PerfResult>((resolve, reject) => {
+    const child = spawn(command, argv, { stdio: ['ignore', fd, fd] });
     child.once('error', reject);
     child.once('exit', (code) => {
-      const output = Buffer.concat(chunks).toString('utf8');
+      const output = readFileSync(outputPath, 'utf8');
       if (code !== 0) reject(new Error(`dnsperf exited with ${String(code)}:\n${output.slice(-2000)}`));
       else resolve(parsePerf(output));
     });
+  }).finally(() => {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
   });
+}
+
+/** Moves this process (all its threads) to `cpu`, the client's, so that it never runs on the server's CPU. */
+export function pinSelf(cpu: number): void {
+  if (hasTaskset) spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
 }

@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import { pino } from 'pino';
 import { buildRecords } from '../../dns/records.js';
 import { DnsServer } from '../../dns/server.js';
+import { createUdpSocket } from '../../dns/udp-socket.js';
 import type { Zone } from '../../dns/zone.js';
 import { normalizeMesos, parseMesosState } from '../../state-poller/normalize.js';
 import { RECORD_OPTIONS, zoneOf } from '../helpers/zone.js';
@@ -38,9 +39,12 @@ async function startSwitchyard(): Promise<{ port: number; close: () => Promise<v
   return { port, close: () => server.close() };
 }
 
-/** Sends every datagram back with QR set: the least any UDP responder can do per question. */
-async function startEcho(): Promise<{ port: number; close: () => Promise<void> }> {
-  const socket = dgram.createSocket('udp4');
+/**
+ * Sends every datagram back with QR set: the least any UDP responder can do per question. `passThrough` gives it the
+ * lookup step switchyard's socket has (dns/udp-socket.ts) instead of dgram's default, which the goal's echo uses.
+ */
+async function startEcho(passThrough: boolean): Promise<{ port: number; close: () => Promise<void> }> {
+  const socket = passThrough ? createUdpSocket('127.0.0.1') : dgram.createSocket('udp4');
   socket.on('message', (message, remote) => {
     message[2] = (message[2] ?? 0) | 0x80;
     socket.send(message, remote.port, remote.address);
@@ -51,8 +55,8 @@ async function startEcho(): Promise<{ port: number; close: () => Promise<void> }
 
 async function main(): Promise<void> {
   const kind = process.argv[2];
-  if (kind !== 'switchyard' && kind !== 'echo') throw new Error('usage: dns-servers.js switchyard|echo');
-  const server = kind === 'switchyard' ? await startSwitchyard() : await startEcho();
+  if (kind !== 'switchyard' && kind !== 'echo' && kind !== 'echo-passthrough') throw new Error('usage: dns-servers.js switchyard|echo|echo-passthrough');
+  const server = kind === 'switchyard' ? await startSwitchyard() : await startEcho(kind === 'echo-passthrough');
   let closing = false;
   const stop = (): void => {
     if (closing) return;

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../cli/node-flags.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const mainJs = join(repoRoot, 'dist/cli/main.js');
@@ -36,8 +37,9 @@ export function writeConfig(config: Record<string, unknown>, files: Record<strin
 }
 
 /** Starts the program; waits until DNS and HTTP (whichever the config enables) are listening. */
-export async function startProgram(configPath: string, options: { waitForListening?: boolean } = {}): Promise<Program> {
-  const child = spawn(process.execPath, [mainJs, '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startProgram(configPath: string, options: { waitForListening?: boolean; nodeFlags?: readonly string[] } = {}): Promise<Program> {
+  // With the Node flags switchyard is launched with everywhere (cli/node-flags.ts), unless a test says otherwise.
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? NODE_FLAGS), mainJs, '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
   let stderr = '';
   const waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
@@ -105,7 +107,7 @@ export async function startProgram(configPath: string, options: { waitForListeni
 /** Runs the program to completion (for --version, invalid configs): exit code, stdout, stderr. */
 export function runProgram(args: readonly string[], timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [mainJs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, mainJs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../cli/node-flags.js';
 
 /** The folder of switchyard's package.json, looking upwards from this file. */
 export function repositoryRoot(): string {
@@ -26,7 +27,7 @@ export interface Switchyard {
 }
 
 export async function startSwitchyard(configPath: string, timeoutMs = 15_000): Promise<Switchyard> {
-  const child = spawn(process.execPath, [join(repositoryRoot(), 'dist/cli/main.js'), '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, join(repositoryRoot(), 'dist/cli/main.js'), '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let stderr = '';
   let buffered = '';

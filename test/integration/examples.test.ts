@@ -10,6 +10,7 @@ import { viewOptions } from '../../cli/lb-runtime.js';
 import { buildView } from '../../lb/view-model.js';
 import { normalizeMarathon } from '../../state-poller/marathon-normalize.js';
 import { repoRoot } from '../helpers/program.js';
+import { NODE_FLAGS } from '../../cli/node-flags.js';
 
 const examples = join(repoRoot, 'examples');
 const read = (name: string): string => readFileSync(join(examples, name), 'utf8');
@@ -121,8 +122,8 @@ describe('deployment examples', () => {
     const directive = (name: string): string[] => [...unit.matchAll(new RegExp(`^${name}=(.*)$`, 'gm'))].map((m) => m[1] ?? '');
     expect(unit.startsWith('# ')).toBe(true);
     const [execStart = ''] = directive('ExecStart');
-    expect(execStart).toMatch(/^\/usr\/bin\/node \/opt\/switchyard\/dist\/cli\/main\.js --config \S+$/);
-    expect(parseArgs(execStart.split(' ').slice(2))).toMatchObject({ command: 'run', configGiven: true, overrides: [] });
+    expect(execStart).toMatch(new RegExp(`^/usr/bin/node ${NODE_FLAGS.join(' ')} /opt/switchyard/dist/cli/main\\.js --config \\S+$`));
+    expect(parseArgs(execStart.split(' ').slice(2 + NODE_FLAGS.length))).toMatchObject({ command: 'run', configGiven: true, overrides: [] });
     expect(directive('ExecReload')).toEqual(['/bin/kill -HUP $MAINPID']);
     expect(Number(directive('LimitNOFILE')[0])).toBeGreaterThanOrEqual(2 * 50000);
     expect(directive('KillMode')).toEqual(['mixed']); // switchyard stops its HAProxy itself
@@ -138,7 +139,7 @@ describe('deployment examples', () => {
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(dockerfile).toMatch(/^RUN npm run build\b/m);
     const entrypoint = JSON.parse(/^ENTRYPOINT (.*)$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
-    expect(entrypoint.slice(-2)).toEqual(['node', '/opt/switchyard/dist/cli/main.js']);
+    expect(entrypoint.slice(-2 - NODE_FLAGS.length)).toEqual(['node', ...NODE_FLAGS, '/opt/switchyard/dist/cli/main.js']);
     // Everything it copies exists, and it copies every source folder the build compiles, plus the templates.
     const copied = [...dockerfile.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => (m[1] ?? '').split(' '));
     for (const source of copied) expect(existsSync(join(repoRoot, source)), source).toBe(true);
