@@ -2,6 +2,7 @@
 // Pure. TableBuilder does the work in steps, so the server can answer from the old table between them.
 import { isAscii } from './ascii.js';
 import { sharedCut, type NameIndex } from './name-index.js';
+import { ReplyArea } from './reply-area.js';
 import { TYPE } from './wire.js';
 import type { Zone } from './zone.js';
 
@@ -40,6 +41,8 @@ export class AnswerTable {
   private readonly rname: Buffer | null;
   /** The apex as the fast path compares it. */
   readonly apexBytes: Buffer;
+  /** Where the UDP fast path writes replies, after `bytes` in the same block. */
+  readonly replies: ReplyArea;
 
   constructor(
     readonly zone: Zone,
@@ -53,8 +56,10 @@ export class AnswerTable {
     readonly entries: Int32Array,
     /** Where each answer record starts in `bytes`, so answers can be rotated and cut whole. */
     readonly recordStarts: Int32Array,
+    /** The encoded answers, at the start of a block with a reply area after them (withReplyArea). */
     readonly bytes: Buffer,
   ) {
+    this.replies = new ReplyArea(bytes);
     const lower = (name: string): Buffer | null => (isAscii(name) ? Buffer.from(name.toLowerCase(), 'latin1') : null);
     this.mname = lower(zone.params.soa.mname);
     this.rname = lower(zone.params.soa.rname);

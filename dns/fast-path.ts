@@ -4,6 +4,7 @@
 import { ADVERTISED_UDP_SIZE, sizeLimitFor } from './answer.js';
 import { AnswerTable, ENTRY } from './answer-table.js';
 import { FNV_OFFSET, FNV_PRIME } from './name-index.js';
+import type { ReplyArea } from './reply-area.js';
 import { CLASS_ANY, CLASS_IN, HEADER_LENGTH, RCODE, TYPE, optRecord } from './wire.js';
 
 export interface FastOptions {
@@ -114,6 +115,11 @@ function copyBytes(from: Buffer, start: number, end: number, to: Buffer, at: num
   return end - start;
 }
 
+/** The table's bytes [from, to) to the reply at `at`: inside one block when the reply is in the table's area. */
+function answers(area: ReplyArea | null, bytes: Buffer, from: number, to: number, out: Buffer, at: number): number {
+  return area === null ? copyBytes(bytes, from, to, out, at) : area.copyAnswers(from, to, at);
+}
+
 /** Where answer record `i` of an entry starts; `count` is the end of the answers. */
 function recordStart(table: AnswerTable, firstRecord: number, count: number, answersEnd: number, i: number): number {
   return i < count ? (table.recordStarts[firstRecord + i] ?? 0) : answersEnd;
@@ -123,8 +129,9 @@ function recordStart(table: AnswerTable, firstRecord: number, count: number, ans
  * Answers `message` from the table when it is an in-zone question of the plain shape; null otherwise. The reply
  * equals answer()'s for the same rotation: the same header bits, the question as asked, answers rotated by
  * `rotation` modulo their count, additional data dropped first and then whole answers (with TC) to fit the limit.
- * Rotation is applied while copying, from the record offsets, so one encoding serves every rotation. `allocate`
- * gives the reply's buffer (the UDP server's ReplyBuffers: reused, so send the reply before the next call).
+ * Rotation is applied while copying, from the record offsets, so one encoding serves every rotation.
+ * `intoTable` writes the reply into the table's reply area instead of a new buffer (dns/reply-area.ts): the UDP
+ * server's way, valid until the next such call, so it is sent at once and never while a send is queued.
  */
 export function fastAnswer(
   table: AnswerTable,
@@ -133,7 +140,7 @@ export function fastAnswer(
   rotation: number,
   options: FastOptions,
   info: FastInfo,
-  allocate: (length: number) => Buffer = Buffer.allocUnsafe,
+  intoTable = false,
 ): Buffer | null {
   if (!readQuery(message) || !inZone(table.apexBytes)) return null;
   const { nameLength, questionLength, qtype, udpSize } = question;
@@ -177,7 +184,9 @@ export function fastAnswer(
   }
   const additionalBytes = keepAdditional ? end - answersEnd : 0;
   const additionalCount = keepAdditional && entry >= 0 ? (entries[e + ENTRY.ADDITIONAL] ?? 0) : 0;
-  const out = allocate(fixed + answerBytes + additionalBytes);
+  const length = fixed + answerBytes + additionalBytes;
+  const area = intoTable ? table.replies : null;
+  const out = area === null ? Buffer.allocUnsafe(length) : area.view(length);
   // Header: the query's ID and RD; QR and AA set; opcode QUERY; one question.
   out[0] = message[0] ?? 0;
   out[1] = message[1] ?? 0;
@@ -197,12 +206,12 @@ export function fastAnswer(
   if (kept > 0) {
     // The kept records are the rotated run shift, shift+1, … wrapping past the last: at most two byte ranges.
     const wrapAt = Math.min(count, shift + kept);
-    at += copyBytes(bytes, recordStart(table, firstRecord, count, answersEnd, shift), recordStart(table, firstRecord, count, answersEnd, wrapAt), out, at);
+    at += answers(area, bytes, recordStart(table, firstRecord, count, answersEnd, shift), recordStart(table, firstRecord, count, answersEnd, wrapAt), out, at);
     const wrapped = shift + kept - count;
-    if (wrapped > 0) at += copyBytes(bytes, start, recordStart(table, firstRecord, count, answersEnd, wrapped), out, at);
+    if (wrapped > 0) at += answers(area, bytes, start, recordStart(table, firstRecord, count, answersEnd, wrapped), out, at);
   }
   if (authority !== null) at += copyBytes(authority, 0, authority.length, out, at);
-  if (additionalBytes > 0) at += copyBytes(bytes, answersEnd, end, out, at);
+  if (additionalBytes > 0) at += answers(area, bytes, answersEnd, end, out, at);
   if (optLength > 0) copyBytes(OPT_RECORD, 0, OPT_LENGTH, out, at);
   info.qtype = qtype;
   info.rcode = rcode;

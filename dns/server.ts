@@ -10,7 +10,6 @@ import { fastAnswer, type FastInfo, type FastOptions } from './fast-path.js';
 import { listen } from './listen.js';
 import type { Forwarder } from './forwarder.js';
 import { forwardQueryBytes, installParseGuard, queryFromPacket, type Dns2Packet } from './query.js';
-import { ReplyBuffers } from './reply-buffers.js';
 import { TableSwap } from './table-swap.js';
 import { bindUdp, createUdpSocket } from './udp-socket.js';
 import { RCODE, TYPE } from './wire.js';
@@ -126,8 +125,7 @@ export class DnsServer {
         socket.once('close', () => this.connections.delete(socket));
       });
       tcp.on('request', (request, send, client) => this.handle(request, send, 'tcp', client as Socket));
-      const replies = new ReplyBuffers(() => udp.getSendQueueCount() > 0);
-      udp.on('message', (message, remote) => this.datagram(udp, replies, message, remote));
+      udp.on('message', (message, remote) => this.datagram(udp, message, remote));
       tcp.on('requestError', (error: Error) => this.malformed(error.message));
       // Keep serving when one socket reports a transient error (e.g. a send to a vanished client).
       udp.on('error', (error: Error) => this.options.logger.warn({ err: error.message }, 'DNS UDP socket error'));
@@ -163,18 +161,19 @@ export class DnsServer {
   }
 
   /** One UDP datagram: from the table when the fast path serves it, otherwise decoded and answered in full. */
-  private datagram(socket: UdpSocket, replies: ReplyBuffers, message: Buffer, remote: RemoteInfo): void {
+  private datagram(socket: UdpSocket, message: Buffer, remote: RemoteInfo): void {
     const served = this.swap.current;
     if (served.table !== null) {
       const info = this.fastInfo;
-      const fast = fastAnswer(served.table, message, 'udp', this.rotation, this.fastOptions, info, replies.take);
+      // Into the table's reply area unless a send is queued (libuv still has to read that one's bytes).
+      const fast = fastAnswer(served.table, message, 'udp', this.rotation, this.fastOptions, info, socket.getSendQueueCount() === 0);
       if (fast !== null) {
         this.rotation++;
         this.counts.fastAnswered++;
         this.count(info.qtype);
         this.sent(info.rcode, info.truncated);
         // No callback, which would cost a tick per reply: the send is tried at once (the socket's lookup passes the
-        // address through), so `fast`, a reused buffer, is copied out before the next datagram; one that fails (a
+        // address through), so `fast`, the table's reply area, is copied out before the next datagram; one that fails (a
         // vanished client) is dropped by dgram, as a lost datagram would be.
         socket.send(fast, remote.port, remote.address);
         return;

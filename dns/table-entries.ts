@@ -3,6 +3,7 @@
 import { ENTRY } from './answer-table.js';
 import { Arena, IntList } from './table-arena.js';
 import type { EncodedAnswer } from './zone.js';
+import { withReplyArea } from './reply-area.js';
 
 export class Entries {
   readonly arena: Arena;
@@ -17,16 +18,15 @@ export class Entries {
   /**
    * The finished arrays and bytes, trimmed to what was written. Copied when that frees much: the lists grow by
    * doubling and the arena is sized from an estimate, so views would keep up to twice the table alive (28 MB at
-   * 100k tasks) for as long as it is served.
+   * 100k tasks) for as long as it is served. The bytes are always copied, into a block with the fast path's reply
+   * area after them (dns/reply-area.ts).
    */
   done(): { entries: Int32Array; starts: Int32Array; bytes: Buffer } {
     const fit = (whole: Int32Array, view: Int32Array): Int32Array => (view.length < whole.length * 0.9 ? view.slice() : view);
-    const bytes = this.arena.bytes.subarray(0, this.arena.used);
     return {
       entries: fit(this.list.items, this.list.items.subarray(0, this.list.length)),
       starts: fit(this.recordStarts.items, this.recordStarts.items.subarray(0, this.recordStarts.length)),
-      // Buffer#slice is a view (like subarray); Buffer.from copies.
-      bytes: bytes.length < this.arena.bytes.length * 0.9 ? Buffer.from(bytes) : bytes,
+      bytes: withReplyArea(this.arena.bytes.subarray(0, this.arena.used)),
     };
   }
 

@@ -1,42 +1,41 @@
-// The UDP fast path's reused reply buffers (dns/reply-buffers.ts) and the socket lookup that makes reusing them
-// safe (dns/udp-socket.ts), then a burst of questions in flight at once through a real DnsServer on 127.0.0.1.
+// The UDP fast path's reply area (dns/reply-area.ts) and the socket lookup that makes writing replies there safe
+// (dns/udp-socket.ts), then a burst of questions in flight at once through a real DnsServer on 127.0.0.1.
 import dgram from 'node:dgram';
 import dns2 from 'dns2';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReplyBuffers } from '../../dns/reply-buffers.js';
+import { REPLY_AREA_BYTES, ReplyArea, withReplyArea } from '../../dns/reply-area.js';
 import { DnsServer } from '../../dns/server.js';
 import { passThroughLookup } from '../../dns/udp-socket.js';
 import { recordsFromFile, zoneOf } from '../helpers/zone.js';
 import { question } from './question-bytes.js';
 
-describe('ReplyBuffers', () => {
-  it('gives one buffer per length, the exact length asked, over one shared block', () => {
-    const replies = new ReplyBuffers(() => false);
-    const a = replies.take(88);
-    expect(a.length).toBe(88);
-    expect(replies.take(88)).toBe(a);
-    const b = replies.take(379);
-    expect(b.length).toBe(379);
-    expect(b).not.toBe(a);
-    b[0] = 0xab;
-    expect(a[0]).toBe(0xab); // the same bytes: only one reply may be in use at a time
-    const long = replies.take(9000);
-    expect(long.length).toBe(9000);
-    expect(long.buffer).toBe(a.buffer);
+describe('ReplyArea', () => {
+  const bytes = withReplyArea(Buffer.from('0123456789abcdef', 'latin1'));
+
+  it('keeps the table bytes as they were, with the area after them in the same block', () => {
+    expect(bytes.toString('latin1')).toBe('0123456789abcdef');
+    expect(bytes.byteOffset).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(16 + REPLY_AREA_BYTES);
   });
 
-  it('while a send is pending, gives buffers of their own that nothing else writes', () => {
-    let pending = true;
-    const replies = new ReplyBuffers(() => pending);
-    const queued = replies.take(100);
-    queued.fill(7);
-    const next = replies.take(100);
-    expect(next).not.toBe(queued);
-    next.fill(9);
-    pending = false;
-    replies.take(100).fill(1);
-    expect([...queued].every((byte) => byte === 7)).toBe(true);
+  it('gives one kept view per length, past the table bytes, and copies answers inside the block', () => {
+    const area = new ReplyArea(bytes);
+    const reply = area.view(6);
+    expect(reply.length).toBe(6);
+    expect(area.view(6)).toBe(reply);
+    expect(reply.byteOffset).toBe(16);
+    reply.fill(0);
+    expect(area.copyAnswers(10, 14, 1)).toBe(4);
+    expect([...reply]).toEqual([0, ...Buffer.from('abcd', 'latin1'), 0]);
+    expect(bytes.toString('latin1')).toBe('0123456789abcdef'); // the table's own bytes are never written
+    const long = area.view(9000);
+    expect(long.length).toBe(9000);
+    expect(long.buffer).toBe(bytes.buffer);
+  });
+
+  it('refuses table bytes without a reply area after them', () => {
+    expect(() => new ReplyArea(Buffer.from('abc'))).toThrow(/no reply area/);
   });
 });
 
@@ -69,7 +68,6 @@ describe('passThroughLookup', () => {
     expect(address.startsWith('127.')).toBe(true);
   });
 });
-
 describe('a burst of questions in flight at once (real socket)', () => {
   const zone = zoneOf(recordsFromFile('generated/served-master-state.json'));
   let server: DnsServer;

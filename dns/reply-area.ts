@@ -1,0 +1,54 @@
+// The scratch space the UDP fast path writes its replies into: the tail of the answer table's own block, so that
+// copying an answer is one copyWithin and answering allocates nothing. Pure state, one reply at a time.
+
+/** The largest UDP reply (an EDNS buffer of 65,535 bytes). */
+export const REPLY_AREA_BYTES = 65535;
+/** Lengths up to this get a kept view; longer replies (EDNS buffers over 4 KiB, rare) get a new one. */
+const KEPT_LENGTHS = 4096;
+
+/**
+ * Why: with a new Buffer per reply and Buffer#copy per answer range (which makes a view each time), the copying was
+ * about a tenth of a reply's CPU under dnsperf. Here the reply is a kept view of the block's tail and each range of
+ * answers is copied inside that one block. A reply is valid until the next one is written: the caller sends it at
+ * once (dns/udp-socket.ts makes the send synchronous) and writes here only while no send of the socket is queued,
+ * since libuv would read a queued one's bytes later.
+ */
+export class ReplyArea {
+  /** The whole block: the table's bytes, then the reply area. */
+  readonly block: Uint8Array;
+  /** Where the reply area starts in `block` (the table's bytes end there). */
+  readonly start: number;
+  private readonly views: (Buffer | undefined)[] = Array.from({ length: KEPT_LENGTHS + 1 }, () => undefined);
+
+  /** `bytes` must be a view at the start of a block with REPLY_AREA_BYTES to spare after it (see withReplyArea). */
+  constructor(bytes: Buffer) {
+    if (bytes.byteOffset !== 0 || bytes.buffer.byteLength < bytes.length + REPLY_AREA_BYTES) throw new Error('the table bytes have no reply area after them');
+    this.block = new Uint8Array(bytes.buffer);
+    this.start = bytes.length;
+  }
+
+  /** The reply buffer of exactly `length` bytes (at most REPLY_AREA_BYTES). */
+  view(length: number): Buffer {
+    if (length > KEPT_LENGTHS) return Buffer.from(this.block.buffer, this.start, length);
+    let view = this.views[length];
+    if (view === undefined) {
+      view = Buffer.from(this.block.buffer, this.start, length);
+      this.views[length] = view;
+    }
+    return view;
+  }
+
+  /** Copies the table's bytes [from, to) to offset `at` of the reply; returns how many. */
+  copyAnswers(from: number, to: number, at: number): number {
+    this.block.copyWithin(this.start + at, from, to);
+    return to - from;
+  }
+}
+
+/** A copy of `bytes` at the start of a new block with the reply area after it. */
+export function withReplyArea(bytes: Uint8Array): Buffer {
+  const block = new ArrayBuffer(bytes.length + REPLY_AREA_BYTES);
+  const out = Buffer.from(block, 0, bytes.length);
+  out.set(bytes);
+  return out;
+}
