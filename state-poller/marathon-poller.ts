@@ -196,7 +196,7 @@ export class MarathonPoller {
           logger.debug({ from: fetched.from, reason }, 'marathon apps unchanged');
           return { ok: true, generation: store.snapshot.generation };
         }
-        doc = parseBody(fetched.body, fetched.from);
+        doc = await parseBody(fetched.body, fetched.from);
       } else {
         doc = fetched.doc;
       }

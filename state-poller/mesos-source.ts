@@ -44,7 +44,7 @@ export class MesosSource {
     const { body } = received;
     // The accepted state came from a leader, so a body equal to it names this master as the leader: no redirect.
     if (received.unchanged) return { from: master.raw, body, unchanged: true };
-    const doc = parseBody(body, url);
+    const doc = await parseBody(body, url);
     const leader = typeof doc === 'object' && doc !== null && 'leader' in doc ? (doc as { leader: unknown }).leader : null;
     const leaderAddress = typeof leader === 'string' ? parseUpid(leader) : null;
     // mesos-dns compares the IP strings and keeps the port it contacted (reference §1.7).

@@ -132,7 +132,7 @@ export class MesosPoller {
           logger.debug({ from: fetched.from, reason, ms: this.count.lastDurationMs }, 'state unchanged');
           return { ok: true, generation: store.snapshot.generation };
         }
-        doc = parseBody(fetched.body, fetched.from);
+        doc = await parseBody(fetched.body, fetched.from);
       } else {
         doc = fetched.doc;
       }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { marathonAppsDoc, mesosStateDoc } from './scale-cluster.js';
 import { closeHttpServer, listen } from '../../dns/listen.js';
 import type { PollRun, ScaleRun, StageTime } from './scale-run.js';
+import { NODE_FLAGS } from '../../cli/node-flags.js';
 
 const SIZES = [
   { apps: 1000, tasksPerApp: 10 },
@@ -19,7 +20,8 @@ const runScript = fileURLToPath(new URL('./scale-run.js', import.meta.url));
 
 function runChild<T>(args: readonly string[]): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [runScript, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // With the Node flags switchyard is launched with (cli/node-flags.ts).
+    const child = spawn(process.execPath, [...NODE_FLAGS, runScript, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);

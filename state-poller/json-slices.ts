@@ -1,0 +1,171 @@
+// JSON.parse of a large document in pieces, as a generator for runInSlices, so that the DNS server keeps answering
+// while a 60 MB Mesos state is parsed. Pure. Gives exactly what JSON.parse gives, or throws what JSON.parse throws.
+
+/** Values at most this many characters long are parsed by one JSON.parse call (runs of them together). */
+const PIECE_CHARS = 64 * 1024;
+/** Characters scanned between the points where the caller may pause. */
+const SCAN_PER_STEP = 256 * 1024;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+
+/** Thrown inside when the text is not JSON; the caller then lets JSON.parse say why. */
+class NotJson extends Error {}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/**
+ * Where the value that starts at `from` ends, or -1 once it is known to run past `limit` (a large container, which
+ * the caller then walks member by member instead). Strings are skipped with their escapes; the rest is left to
+ * JSON.parse, which checks everything again.
+ */
+function valueEnd(text: string, from: number, limit: number): number {
+  let at = from;
+  const first = text.charCodeAt(at);
+  if (first === QUOTE) return stringEnd(text, at);
+  if (first !== OPEN_ARRAY && first !== OPEN_OBJECT) {
+    // A number or literal: up to the next delimiter.
+    while (at < text.length) {
+      const c = text.charCodeAt(at);
+      if (c === COMMA || c === CLOSE_ARRAY || c === CLOSE_OBJECT || isSpace(c)) break;
+      at++;
+    }
+    // Nothing at all (as in "[1,]"): a run of members would hide it from JSON.parse.
+    if (at === from) throw new NotJson('missing value');
+    return at;
+  }
+  let depth = 0;
+  const stop = Math.min(text.length, limit);
+  while (at < stop) {
+    const c = text.charCodeAt(at);
+    if (c === QUOTE) {
+      at = stringEnd(text, at);
+      continue;
+    }
+    if (c === OPEN_ARRAY || c === OPEN_OBJECT) depth++;
+    else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
+      depth--;
+      if (depth === 0) return at + 1;
+    }
+    at++;
+  }
+  if (stop < text.length) return -1;
+  throw new NotJson('unterminated');
+}
+
+/** The index after the string that opens at `from`: its closing quote found by indexOf, a native scan. */
+function stringEnd(text: string, from: number): number {
+  let at = from + 1;
+  for (;;) {
+    const quote = text.indexOf('"', at);
+    if (quote < 0) throw new NotJson('unterminated string');
+    // Escaped when an odd number of backslashes stands before it (none of them can lie before `at`).
+    let before = quote - 1;
+    while (before >= at && text.charCodeAt(before) === BACKSLASH) before--;
+    if ((quote - 1 - before) % 2 === 0) return quote + 1;
+    at = quote + 1;
+  }
+}
+
+function skipSpace(text: string, from: number): number {
+  let at = from;
+  while (at < text.length && isSpace(text.charCodeAt(at))) at++;
+  return at;
+}
+
+/** Sets obj[key] as JSON.parse does: an own data property, even for "__proto__" (which assignment would not make). */
+function define(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/** Walks one large container from `from` (its bracket); returns its value and where it ends. */
+function* container(text: string, from: number, pieceChars: number): Generator<void, [unknown, number]> {
+  const isArray = text.charCodeAt(from) === OPEN_ARRAY;
+  const close = isArray ? CLOSE_ARRAY : CLOSE_OBJECT;
+  const array: unknown[] = [];
+  const object: Record<string, unknown> = {};
+  // A run of small members [runStart, runEnd), parsed together by one JSON.parse.
+  let runStart = -1;
+  let runEnd = -1;
+  let scanned = 0;
+  const flush = (): void => {
+    if (runStart < 0) return;
+    const piece = text.slice(runStart, runEnd);
+    if (isArray) for (const item of JSON.parse(`[${piece}]`) as unknown[]) array.push(item);
+    else for (const [key, value] of Object.entries(JSON.parse(`{${piece}}`) as Record<string, unknown>)) define(object, key, value);
+    runStart = -1;
+  };
+  let at = skipSpace(text, from + 1);
+  if (text.charCodeAt(at) === close) return [isArray ? array : object, at + 1];
+  for (;;) {
+    const memberStart = at;
+    let keyEnd = at;
+    if (!isArray) {
+      if (text.charCodeAt(at) !== QUOTE) throw new NotJson('key');
+      keyEnd = stringEnd(text, at);
+      at = skipSpace(text, keyEnd);
+      if (text.charCodeAt(at) !== COLON) throw new NotJson('colon');
+      at = skipSpace(text, at + 1);
+    }
+    const end = valueEnd(text, at, at + pieceChars);
+    if (end >= 0) {
+      // Small: joins the run (the member as written, key and all).
+      if (runStart < 0) runStart = memberStart;
+      runEnd = end;
+      scanned += end - memberStart;
+      at = end;
+      if (runEnd - runStart >= pieceChars) {
+        flush();
+        yield;
+      }
+    } else {
+      flush();
+      const [value, valueEndAt] = yield* container(text, at, pieceChars);
+      if (isArray) array.push(value);
+      else define(object, JSON.parse(text.slice(memberStart, keyEnd)) as string, value);
+      at = valueEndAt;
+    }
+    if (scanned >= SCAN_PER_STEP) {
+      scanned = 0;
+      yield;
+    }
+    at = skipSpace(text, at);
+    const c = text.charCodeAt(at);
+    if (c === close) {
+      flush();
+      return [isArray ? array : object, at + 1];
+    }
+    if (c !== COMMA) throw new NotJson('comma');
+    at = skipSpace(text, at + 1);
+  }
+}
+
+/**
+ * JSON.parse(text) in steps: a large array or object is walked member by member, small members are parsed in runs
+ * by JSON.parse itself (`pieceChars` says what is small; tests make it tiny to walk everything). Anything that is not JSON throws JSON.parse's own error (the whole text is handed to it
+ * then, as it is when the text is small).
+ */
+export function* parseJsonSteps(text: string, pieceChars = PIECE_CHARS): Generator<void, unknown> {
+  const start = skipSpace(text, 0);
+  if (text.length - start <= pieceChars) return JSON.parse(text) as unknown;
+  const first = text.charCodeAt(start);
+  if (first !== OPEN_ARRAY && first !== OPEN_OBJECT) return JSON.parse(text) as unknown;
+  try {
+    const [value, end] = yield* container(text, start, pieceChars);
+    if (skipSpace(text, end) !== text.length) throw new NotJson('trailing');
+    return value;
+  } catch (error) {
+    // Not JSON (or a member JSON.parse refused): the whole text to JSON.parse, which throws its own message.
+    if (error instanceof NotJson || error instanceof SyntaxError) return JSON.parse(text) as unknown;
+    throw error;
+  }
+}
