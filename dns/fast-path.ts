@@ -1,10 +1,11 @@
 // The fast path: a raw query → a reply copied from the AnswerTable, or null to hand the query to the general path.
-// Pure. Reads the header and question without a general parser and accepts only the plain shapes whose answer it
-// knows to be byte for byte what answer() gives; everything else (and anything odd) is null.
+// Pure but for scratch buffers (its own, and the table's reply area). Reads the header and question without a general
+// parser and accepts only the plain shapes whose answer it knows to be byte for byte what answer() gives; everything
+// else (and anything odd) is null.
 import { ADVERTISED_UDP_SIZE, sizeLimitFor } from './answer.js';
 import { AnswerTable, ENTRY } from './answer-table.js';
 import { FNV_OFFSET, FNV_PRIME } from './name-index.js';
-import type { ReplyArea } from './reply-area.js';
+import { REPLY_AREA_BYTES, type ReplyArea } from './reply-area.js';
 import { CLASS_ANY, CLASS_IN, HEADER_LENGTH, RCODE, TYPE, optRecord } from './wire.js';
 
 export interface FastOptions {
@@ -185,7 +186,7 @@ export function fastAnswer(
   const additionalBytes = keepAdditional ? end - answersEnd : 0;
   const additionalCount = keepAdditional && entry >= 0 ? (entries[e + ENTRY.ADDITIONAL] ?? 0) : 0;
   const length = fixed + answerBytes + additionalBytes;
-  const area = intoTable ? table.replies : null;
+  const area = intoTable && length <= REPLY_AREA_BYTES ? table.replies : null;
   const out = area === null ? Buffer.allocUnsafe(length) : area.view(length);
   // Header: the query's ID and RD; QR and AA set; opcode QUERY; one question.
   out[0] = message[0] ?? 0;

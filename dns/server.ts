@@ -172,9 +172,9 @@ export class DnsServer {
         this.counts.fastAnswered++;
         this.count(info.qtype);
         this.sent(info.rcode, info.truncated);
-        // No callback, which would cost a tick per reply: the send is tried at once (the socket's lookup passes the
-        // address through), so `fast`, the table's reply area, is copied out before the next datagram; one that fails (a
-        // vanished client) is dropped by dgram, as a lost datagram would be.
+        // No callback, which would cost a tick per reply: the send is tried at once (the socket's lookup passes
+        // the address through), so `fast`, the table's reply area, is copied out before the next datagram; one
+        // that fails (a vanished client) is dropped by dgram, as a lost datagram would be.
         socket.send(fast, remote.port, remote.address);
         return;
       }
