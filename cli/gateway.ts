@@ -177,7 +177,16 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
   };
   store.subscribe(onSnapshot);
 
-  const enumerate = (): readonly EnumeratedFramework[] => (records === null ? [] : buildRecords(recordsFrom, { ...recordOpts, enumerate: true }).frameworks);
+  // Built when first asked for after each new state (a second or more at 100k tasks, in one piece), then kept for
+  // the requests that follow until the state changes.
+  let enumerated: { readonly from: Snapshot['mesos']; readonly frameworks: readonly EnumeratedFramework[] } | null = null;
+  const enumerate = (): readonly EnumeratedFramework[] => {
+    if (records === null) return [];
+    if (enumerated === null || enumerated.from !== recordsFrom) {
+      enumerated = { from: recordsFrom, frameworks: buildRecords(recordsFrom, { ...recordOpts, enumerate: true }).frameworks };
+    }
+    return enumerated.frameworks;
+  };
   const view = (): HttpView => ({
     records,
     enumerate,

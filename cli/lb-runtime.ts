@@ -147,7 +147,9 @@ export async function startLbRuntime(config: Config, baseDir: string, store: Sna
     void pipeline.update(snapshot.marathon, `Marathon state ${snapshot.generation}`);
   });
   // The same apps again (a resync, a reconnection): nothing to rebuild, but marathon-lb compares the config with
-  // the file on disk on every resync, so a file edited or removed behind its back is put right. So does this run.
+  // the file on disk on every resync, so a file edited or removed behind its back is put right. So does this run
+  // when it writes files for reloads; with the runtime API and HAProxy already on this view it finds nothing to do
+  // (lb/pipeline.ts), and a file edited by hand is replaced at the next change.
   const unconfirm = store.subscribeConfirmed((source) => {
     if (source === 'marathon' && last !== null) void pipeline.update(last, 'Marathon apps unchanged: checking the files on disk');
   });

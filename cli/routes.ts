@@ -4,6 +4,7 @@ import type { ExtraRoute, HttpAnswer } from '../dns/http-api.js';
 import type { RecordSet } from '../dns/records.js';
 import type { DnsStats } from '../dns/server.js';
 import type { LbRuntime } from './lb-runtime.js';
+import type { MarathonPollerCounters } from '../state-poller/marathon-poller.js';
 import type { PollCounters } from '../state-poller/poller.js';
 import type { SnapshotStore } from '../state-poller/store.js';
 import { readiness, type SourceHealth } from './health.js';
@@ -12,7 +13,7 @@ import { renderMetrics, type MetricsSample } from './metrics.js';
 export interface RouteContext {
   readonly store: SnapshotStore;
   readonly mesos: (() => PollCounters) | null;
-  readonly marathon: (() => { fetches: number; failures: number; unchanged: number; lastDurationMs: number | null }) | null;
+  readonly marathon: (() => Pick<MarathonPollerCounters, 'fetches' | 'failures' | 'unchanged' | 'lastDurationMs'>) | null;
   readonly mesosIntervalMs: number;
   readonly marathonIntervalMs: number;
   readonly readyMaxAgeMultiple: number;

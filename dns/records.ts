@@ -3,6 +3,7 @@
 import type { Diagnostic, Framework, HostPort, IpSource, MesosState, Task } from '../state-poller/model.js';
 import { domainFrag, label, slaveIdTail, taskIdHash, type LabelSpec } from './names.js';
 import { RecordBuilder, type EnumeratedRecord, type NameSlot, type SrvTarget } from './record-builder.js';
+import { runToEnd } from '../state-poller/slices.js';
 
 export type { EnumeratedRecord, SrvTarget } from './record-builder.js';
 
@@ -302,11 +303,7 @@ export function* recordSteps(state: MesosState | null, options: RecordOptions): 
 
 /** Builds every record of the zone from a Mesos state. A null state gives the records that need no state (ns). */
 export function buildRecords(state: MesosState | null, options: RecordOptions): RecordSet {
-  const steps = recordSteps(state, options);
-  for (;;) {
-    const step = steps.next();
-    if (step.done === true) return step.value;
-  }
+  return runToEnd(recordSteps(state, options));
 }
 
 /** Exposed for the master-record table test. */

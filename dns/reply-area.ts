@@ -45,8 +45,13 @@ export class ReplyArea {
   }
 }
 
-/** A copy of `bytes` at the start of a new block with the reply area after it. */
+/**
+ * `bytes` at the start of a block with the reply area after it: the block `bytes` already starts when it has that
+ * room and wastes under a tenth besides (the arena is sized for it), else a copy in a new block of just that size.
+ */
 export function withReplyArea(bytes: Uint8Array): Buffer {
+  const spare = bytes.buffer.byteLength - bytes.length - REPLY_AREA_BYTES;
+  if (bytes.byteOffset === 0 && spare >= 0 && spare < bytes.length * 0.1) return Buffer.from(bytes.buffer, 0, bytes.length);
   const block = new ArrayBuffer(bytes.length + REPLY_AREA_BYTES);
   const out = Buffer.from(block, 0, bytes.length);
   out.set(bytes);

@@ -3,7 +3,7 @@
 import { ENTRY } from './answer-table.js';
 import { Arena, IntList } from './table-arena.js';
 import type { EncodedAnswer } from './zone.js';
-import { withReplyArea } from './reply-area.js';
+import { REPLY_AREA_BYTES, withReplyArea } from './reply-area.js';
 
 export class Entries {
   readonly arena: Arena;
@@ -12,14 +12,14 @@ export class Entries {
   readonly recordStarts = new IntList();
 
   constructor(size: number) {
-    this.arena = new Arena(size);
+    // Room for the fast path's reply area after the answers, so that done() need not copy them to add it.
+    this.arena = new Arena(size + REPLY_AREA_BYTES);
   }
 
   /**
    * The finished arrays and bytes, trimmed to what was written. Copied when that frees much: the lists grow by
    * doubling and the arena is sized from an estimate, so views would keep up to twice the table alive (28 MB at
-   * 100k tasks) for as long as it is served. The bytes are always copied, into a block with the fast path's reply
-   * area after them (dns/reply-area.ts).
+   * 100k tasks) for as long as it is served. The bytes get the fast path's reply area after them (dns/reply-area.ts).
    */
   done(): { entries: Int32Array; starts: Int32Array; bytes: Buffer } {
     const fit = (whole: Int32Array, view: Int32Array): Int32Array => (view.length < whole.length * 0.9 ? view.slice() : view);

@@ -2,15 +2,16 @@
 // apps, leave them out and try again (bounded by the number of distinct bad apps, not by the number of apps).
 // I/O through the installer (files, `haproxy -c`); the view is rebuilt by the caller's function.
 import { culpritsOf } from './culprits.js';
-import { install, sameOnDisk, type InstallOptions } from './installer.js';
+import { install, type InstallOptions } from './installer.js';
 import type { RenderedConfig } from './render.js';
-import { serviceFingerprint } from './view-model.js';
+import { serviceFingerprint, type Exclusion } from './view-model.js';
 import type { HaproxyView } from './view-types.js';
 
 /** How many times one run may leave out the apps HAProxy blamed and try again. */
 const MAX_EXCLUSION_PASSES = 5;
 
-export type Exclusions = Map<string, { fingerprint: string; reason: string }>;
+/** The services left out, by backend (the pipeline keeps them between generations; a pass adds to them). */
+export type Exclusions = Map<string, Exclusion>;
 
 export type PassesOutcome =
   | { readonly kind: 'same' | 'installed'; readonly view: HaproxyView }
@@ -29,9 +30,8 @@ export async function installPasses(passes: Passes, first: HaproxyView, exclude:
   let view = first;
   for (let pass = 0; ; pass++) {
     const text = passes.render(view);
-    if (await sameOnDisk(passes.options, text)) return { kind: 'same', view };
     const verdict = await install(passes.options, text);
-    if (verdict.ok) return { kind: 'installed', view };
+    if (verdict.ok) return { kind: verdict.same ? 'same' : 'installed', view };
     const backends = new Set(view.services.map((s) => s.backend));
     const culprits = verdict.code === 'SWY_HAPROXY_CONFIG_INVALID' && pass < MAX_EXCLUSION_PASSES ? culpritsOf(verdict.output, verdict.checked, text.lineOwners, backends) : null;
     // A complaint about most apps at once is a shared template's fault, not theirs: nothing is excluded then.

@@ -13,7 +13,8 @@ export interface InstallOptions {
   readonly mapMode: boolean;
 }
 
-export type InstallVerdict = { ok: true } | { ok: false; code: string; message: string; output: string; checked: string };
+/** `same`: the files on disk were already these (nothing was validated or written). */
+export type InstallVerdict = { ok: true; same: boolean } | { ok: false; code: string; message: string; output: string; checked: string };
 
 export function mapPaths(configFile: string): { domain: string; app: string } {
   const dir = dirname(configFile);
@@ -24,17 +25,17 @@ async function readText(path: string): Promise<string | null> {
   return (await readIfExists(path))?.toString('utf8') ?? null;
 }
 
-/** True when the config (and, in map mode, both maps) on disk are exactly the rendered text. */
-export async function sameOnDisk(options: InstallOptions, rendered: RenderedConfig): Promise<boolean> {
+/** True when the config and both maps on disk are exactly the rendered text. */
+async function sameOnDisk(options: InstallOptions, rendered: RenderedConfig): Promise<boolean> {
   if ((await readText(options.configFile)) !== rendered.config) return false;
-  if (!options.mapMode) return true;
   const maps = mapPaths(options.configFile);
   return (await readText(maps.domain)) === rendered.domainMap && (await readText(maps.app)) === rendered.appMap;
 }
 
 /**
- * Validates and installs; a rejected candidate leaves every file as it was and names the file that was checked.
- * Without maps the config is written once: writeConfigFile's temp file beside it is what `haproxy -c` checks.
+ * Validates and installs, unless the files on disk are already these (`same`); a rejected candidate leaves every
+ * file as it was and names the file that was checked. Without maps the config is read and written once:
+ * writeConfigFile compares it and its temp file beside it is what `haproxy -c` checks.
  */
 export async function install(options: InstallOptions, rendered: RenderedConfig): Promise<InstallVerdict> {
   if (!options.mapMode) {
@@ -43,8 +44,9 @@ export async function install(options: InstallOptions, rendered: RenderedConfig)
       checked = candidate;
       return validate(options, candidate);
     });
-    return result.kind === 'rejected' ? { ok: false, code: result.code, message: result.message, output: result.output, checked } : { ok: true };
+    return result.kind === 'rejected' ? { ok: false, code: result.code, message: result.message, output: result.output, checked } : { ok: true, same: result.kind === 'unchanged' };
   }
+  if (await sameOnDisk(options, rendered)) return { ok: true, same: true };
   const { configFile } = options;
   const maps = mapPaths(configFile);
   const temps: string[] = [];
@@ -60,13 +62,13 @@ export async function install(options: InstallOptions, rendered: RenderedConfig)
       const checkPath = tempPathFor(configFile, 'check');
       temps.push(checkPath);
       await writeFile(checkPath, rendered.config.replaceAll(maps.domain, tempDomain).replaceAll(maps.app, tempApp));
-      const verdict = await validate(options, checkPath);
+      const verdict = await checkConfig(checkPath, { binary: options.haproxyBinary });
       if (!verdict.ok) return { ...verdict, checked: checkPath };
     }
     await rename(tempDomain, maps.domain);
     await rename(tempApp, maps.app);
     await writeConfigFile(configFile, rendered.config, async () => ({ ok: true }));
-    return { ok: true };
+    return { ok: true, same: false };
   } finally {
     await Promise.all(temps.map((t) => rm(t, { force: true })));
   }

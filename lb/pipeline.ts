@@ -3,10 +3,10 @@
 // anything else is validated with `haproxy -c`, renamed into place and reloaded. One run at a time; requests during
 // a run get one follow-up. I/O shell around the pure core (buildView through its ViewCache, renderConfig, planRuntime).
 import type { Diagnostic, MarathonState } from '../state-poller/model.js';
-import type { ApplyOutcome, PipelineOptions, PipelineStatus } from './pipeline-types.js';
+import type { ApplyOutcome, PipelineOptions, PipelineStatus, Stamp } from './pipeline-types.js';
 import { DiagnosticLog } from '../state-poller/diagnostic-log.js';
 import { describeChange, summarizeChange } from './change-summary.js';
-import { install, sameOnDisk, type InstallOptions } from './installer.js';
+import { install, type InstallOptions } from './installer.js';
 import { installPasses, type Exclusions } from './install-passes.js';
 import { renderConfig, renderServerLines } from './render.js';
 import { applyPlan } from './runtime-apply.js';
@@ -18,10 +18,7 @@ import { FileFollower } from './file-follower.js';
 import { ViewCache } from './view-cache.js';
 import type { HaproxyView } from './view-types.js';
 
-
 export type { ApplyOutcome, PipelineOptions, PipelineStatus } from './pipeline-types.js';
-
-import type { Stamp } from './pipeline-types.js';
 
 const RETRY_INITIAL_MS = 1000;
 const RETRY_MAX_MS = 30_000;
@@ -263,7 +260,7 @@ export class LbPipeline {
       let verdict: Awaited<ReturnType<typeof install>>;
       try {
         const text = renderConfig(target.view, target.templates);
-        verdict = (await sameOnDisk(opts, text)) ? { ok: true } : await install(opts, text);
+        verdict = await install(opts, text);
       } catch (error) {
         // Not silent: the failure is counted and shown; the next runtime update tries again, as does a reload.
         this.fail('SWY_LB_WRITE_FAILED', `cannot write ${this.options.configFile}: ${(error as Error).message}`, '');

@@ -101,6 +101,8 @@ function memoized<T>(cache: PerService<T>, templates: TemplateSet, s: ServiceVie
 }
 
 const serviceTexts: PerService<ServiceText> = new WeakMap();
+/** The template of a backend's server lines (renderServerLines). */
+const SERVER_TEMPLATE = 'BACKEND_SERVER_OPTIONS';
 const serverLineTexts: PerService<readonly string[]> = new WeakMap();
 
 function serviceText(s: ServiceView, templates: TemplateSet): ServiceText {
@@ -112,15 +114,18 @@ function serviceText(s: ServiceView, templates: TemplateSet): ServiceText {
       https: byRank(lines(s.https.fragments)),
       appId: byRank(lines(s.appId)),
       frontend: chunkOf(lines(s.frontend), s.backend),
-      backend: chunkOf(lines(s.backendSection), s.backend),
+      // The server lines come last in a backend (service-view.ts): rendered once, for this and for the runtime plan.
+      backend: chunkOf(
+        [...lines(s.backendSection.filter((f) => f.template !== SERVER_TEMPLATE)), ...renderServerLines(s, templates).map((text) => ({ text, owner: s.backend }))],
+        s.backend,
+      ),
     };
   });
 }
 
 export function renderConfig(view: HaproxyView, templates: TemplateSet): RenderedConfig {
   const out: Chunk[] = [];
-  const texts = new Map(view.services.map((s) => [s, serviceText(s, templates)]));
-  const textOf = (s: ServiceView): ServiceText => texts.get(s) ?? serviceText(s, templates);
+  const textOf = (s: ServiceView): ServiceText => serviceText(s, templates);
   const head = (name: string, vars: TemplateVars = view.head): void => {
     out.push(chunkOf(linesOf(renderFragment({ template: name, vars, perPort: false }, templates, null), null), null));
   };
@@ -175,6 +180,6 @@ export function renderConfig(view: HaproxyView, templates: TemplateSet): Rendere
  */
 export function renderServerLines(service: ServiceView, templates: TemplateSet): readonly string[] {
   return memoized(serverLineTexts, templates, service, () =>
-    service.backendSection.filter((f) => f.template === 'BACKEND_SERVER_OPTIONS').flatMap((f) => linesOf(renderFragment(f, templates, service), null).map((l) => l.text)),
+    service.backendSection.filter((f) => f.template === SERVER_TEMPLATE).flatMap((f) => linesOf(renderFragment(f, templates, service), null).map((l) => l.text)),
   );
 }

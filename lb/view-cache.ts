@@ -5,7 +5,7 @@ import type { MarathonApp } from '../state-poller/model.js';
 import type { BuiltService } from './service-view.js';
 import type { AppServices, Service } from './services.js';
 import type { HealthCache } from './tasks.js';
-import { buildView, type ViewInput, type ViewMemo, type ViewOptions } from './view-model.js';
+import { buildView, type Exclusion, type ViewInput, type ViewMemo, type ViewOptions } from './view-model.js';
 import type { HaproxyView } from './view-types.js';
 
 /** Entries of the generation being built and of the one before it; anything older is dropped. */
@@ -29,7 +29,7 @@ class Generations<K, V> {
   }
 }
 
-type Exclusions = NonNullable<ViewOptions['exclude']>;
+type Exclusions = ReadonlyMap<string, Exclusion>;
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);

@@ -38,7 +38,13 @@ export interface ViewOptions {
    * Services that HAProxy rejected before, by backend: left out again while their fingerprint is unchanged, so a
    * persistent bad app costs no extra `haproxy -c` pass on every change (lb/pipeline.ts keeps this).
    */
-  readonly exclude?: ReadonlyMap<string, { readonly fingerprint: string; readonly reason: string }>;
+  readonly exclude?: ReadonlyMap<string, Exclusion>;
+}
+
+/** A service left out because HAProxy rejected it: the fingerprint it had then, and HAProxy's complaint. */
+export interface Exclusion {
+  readonly fingerprint: string;
+  readonly reason: string;
 }
 
 export interface ViewInput {

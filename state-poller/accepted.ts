@@ -9,7 +9,7 @@ export interface Accepted {
 }
 
 /** True when every name resolves to the same addresses, in the same order, as in `before`. */
-export function sameAddresses(before: ReadonlyMap<string, readonly string[]>, now: ReadonlyMap<string, readonly string[]>): boolean {
+function sameAddresses(before: ReadonlyMap<string, readonly string[]>, now: ReadonlyMap<string, readonly string[]>): boolean {
   if (before.size !== now.size) return false;
   for (const [name, addresses] of now) {
     const old = before.get(name);
@@ -22,7 +22,6 @@ export function sameAddresses(before: ReadonlyMap<string, readonly string[]>, no
  * Whether a fetch that came back unchanged still gives the state being served: every host name the accepted state
  * used resolves as it did then (mesos-dns and marathon-lb look them up on every poll). `resolve` looks names up.
  */
-export async function stillServed(accepted: Accepted | null, resolve: (names: readonly string[]) => Promise<ReadonlyMap<string, readonly string[]>>): Promise<boolean> {
-  const known = accepted?.hosts ?? new Map<string, readonly string[]>();
-  return sameAddresses(known, await resolve([...known.keys()]));
+export async function stillServed(accepted: Accepted, resolve: (names: readonly string[]) => Promise<ReadonlyMap<string, readonly string[]>>): Promise<boolean> {
+  return sameAddresses(accepted.hosts, await resolve([...accepted.hosts.keys()]));
 }

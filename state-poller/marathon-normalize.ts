@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { Diagnostic, MarathonApp, MarathonPortMapping, MarathonState, MarathonTask } from './model.js';
 import { describeIssues } from './mesos-types.js';
 import { marathonAppSchema, marathonAppsSchema, marathonTaskSchema, type MarathonAppDoc } from './marathon-types.js';
+import { runToEnd } from './slices.js';
 
 export type NormalizedMarathon =
   | { readonly ok: true; readonly state: MarathonState; readonly diagnostics: readonly Diagnostic[] }
@@ -62,11 +63,7 @@ export class MarathonAppMemo {
 const APPS_PER_STEP = 64;
 
 export function normalizeMarathon(raw: unknown, memo: MarathonAppMemo | null = null): NormalizedMarathon {
-  const steps = normalizeMarathonSteps(raw, memo);
-  for (;;) {
-    const step = steps.next();
-    if (step.done === true) return step.value;
-  }
+  return runToEnd(normalizeMarathonSteps(raw, memo));
 }
 
 /**

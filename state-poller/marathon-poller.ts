@@ -189,7 +189,7 @@ export class MarathonPoller {
       let doc: unknown;
       if (fetched.unchanged) {
         // The same apps: nothing rebuilt (the pipeline still checks its files), unless a task host resolves elsewhere.
-        if (await stillServed(this.accepted, async (names) => new Map(Object.entries(await this.resolveHosts(names))))) {
+        if (this.accepted !== null && (await stillServed(this.accepted, async (names) => new Map(Object.entries(await this.resolveHosts(names)))))) {
           store.confirm('marathon', now());
           this.count.unchanged += 1;
           this.count.lastDurationMs = now() - started;

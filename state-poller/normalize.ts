@@ -15,6 +15,7 @@ import {
 } from './mesos-types.js';
 import { isIpLiteral, parseUpid } from './upid.js';
 import { isRunnable } from './task-filter.js';
+import { runToEnd } from './slices.js';
 
 /** Addresses found for each non-IP host name; a missing or empty entry means the name did not resolve. */
 export type HostTable = ReadonlyMap<string, readonly string[]>;
@@ -140,11 +141,7 @@ const ITEMS_PER_STEP = 256;
 
 /** Builds the MesosState from a checked document. Skips (with a diagnostic) agents, frameworks and tasks that are bad. */
 export function normalizeMesos(doc: MesosStateDoc, hosts: HostTable): NormalizedMesos {
-  const steps = normalizeMesosSteps(doc, hosts);
-  for (;;) {
-    const step = steps.next();
-    if (step.done === true) return step.value;
-  }
+  return runToEnd(normalizeMesosSteps(doc, hosts));
 }
 
 /**

@@ -125,7 +125,7 @@ export class MesosPoller {
       let doc: unknown;
       if (fetched.unchanged) {
         // The same state: confirmed as current and nothing rebuilt, unless a host name in it now resolves elsewhere.
-        if (await stillServed(this.accepted, (names) => resolveAll(names, resolveHost))) {
+        if (this.accepted !== null && (await stillServed(this.accepted, (names) => resolveAll(names, resolveHost)))) {
           store.confirm('mesos', now());
           this.count.unchanged += 1;
           this.count.lastDurationMs = now() - started;

@@ -21,8 +21,7 @@ export class Progress {
   /** Enters the next step; `detail` says how far the previous one got (e.g. bytes, apps). */
   at(step: string, detail: Record<string, number> = {}): void {
     const took = Date.now() - this.stepStarted;
-    // A synchronous step (JSON.parse of a large body) gives the timer no chance to fire: a long one is reported when
-    // it ends.
+    // A step whose work runs in one piece gives the timer no chance to fire: a long one is reported when it ends.
     if (this.logged || took >= this.everyMs) {
       this.logged = true;
       this.logger.info({ step: this.step, ms: took, ...detail }, `${this.what}: ${this.step} done`);

@@ -16,7 +16,7 @@ export interface PollFailure {
 
 export type SnapshotListener = (snapshot: Snapshot) => void;
 /** Told when a poll of `source` brought the state already installed (see confirm). */
-export type ConfirmListener = (source: SourceName, snapshot: Snapshot) => void;
+export type ConfirmListener = (source: SourceName) => void;
 
 export class SnapshotStore {
   private current: Snapshot = { generation: 0, loadedAt: 0, mesos: null, marathon: null, diagnostics: [] };
@@ -69,7 +69,7 @@ export class SnapshotStore {
   confirm(source: SourceName, now: number): void {
     this.failures[source] = null;
     this.loadedAt[source] = now;
-    for (const listener of this.confirmListeners) listener(source, this.current);
+    for (const listener of this.confirmListeners) listener(source);
   }
 
   subscribeConfirmed(listener: ConfirmListener): () => void {

@@ -2,14 +2,13 @@
 // and all), `echo` is the trivial Node responder it is compared with. I/O: one loopback UDP/TCP port, printed as
 // {"port": N} on stdout; exits when stdin closes, on SIGTERM, or after a safety timeout.
 import dgram from 'node:dgram';
-import { pino } from 'pino';
 import { buildRecords } from '../../dns/records.js';
-import { DnsServer } from '../../dns/server.js';
 import { createUdpSocket } from '../../dns/udp-socket.js';
 import type { Zone } from '../../dns/zone.js';
 import { normalizeMesos, parseMesosState } from '../../state-poller/normalize.js';
 import { RECORD_OPTIONS, zoneOf } from '../helpers/zone.js';
 import { mesosStateDoc, type ClusterShape } from './scale-cluster.js';
+import { loopbackDnsServer } from '../helpers/dns-server.js';
 
 export const EXAMPLE_SHAPE: ClusterShape = { apps: 2000, tasksPerApp: 3, agents: 100 };
 const LIFETIME_MS = 10 * 60 * 1000;
@@ -24,15 +23,7 @@ export function exampleZone(shape: ClusterShape = EXAMPLE_SHAPE): Zone {
 }
 
 async function startSwitchyard(): Promise<{ port: number; close: () => Promise<void> }> {
-  const server = new DnsServer({
-    listener: '127.0.0.1',
-    port: 0,
-    apex: 'mesos.',
-    recursionAvailable: true,
-    setTruncateBit: true,
-    forwarder: null,
-    logger: pino({ level: 'silent' }),
-  });
+  const server = loopbackDnsServer();
   const port = await server.start();
   server.setZone(exampleZone());
   await server.zoneSettled();

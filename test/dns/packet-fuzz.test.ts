@@ -5,7 +5,6 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dns2 from 'dns2';
 import fc from 'fast-check';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { answer, type AnswerOptions, type Query } from '../../dns/answer.js';
 import { buildRecords } from '../../dns/records.js';
@@ -14,6 +13,7 @@ import { Zone } from '../../dns/zone.js';
 import { rejectReason } from '../../dns/message-check.js';
 import { normalizeMesos, parseMesosState } from '../../state-poller/normalize.js';
 import { dig } from '../helpers/dig.js';
+import { loopbackDnsServer } from '../helpers/dns-server.js';
 
 const { Packet } = dns2;
 
@@ -403,15 +403,7 @@ function connect(port: number): Promise<net.Socket> {
 const started: DnsServer[] = [];
 
 async function startServer(): Promise<{ server: DnsServer; port: number }> {
-  const server = new DnsServer({
-    listener: LOOPBACK,
-    port: 0,
-    apex: 'mesos.',
-    recursionAvailable: true,
-    setTruncateBit: true,
-    forwarder: null,
-    logger: pino({ level: 'silent' }),
-  });
+  const server = loopbackDnsServer();
   started.push(server);
   const port = await server.start();
   server.setZone(zone);

@@ -2,13 +2,13 @@
 // (dns/udp-socket.ts), then a burst of questions in flight at once through a real DnsServer on 127.0.0.1.
 import dgram from 'node:dgram';
 import dns2 from 'dns2';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPLY_AREA_BYTES, ReplyArea, withReplyArea } from '../../dns/reply-area.js';
-import { DnsServer } from '../../dns/server.js';
+import type { DnsServer } from '../../dns/server.js';
 import { passThroughLookup } from '../../dns/udp-socket.js';
 import { recordsFromFile, zoneOf } from '../helpers/zone.js';
 import { question } from './question-bytes.js';
+import { loopbackDnsServer } from '../helpers/dns-server.js';
 
 describe('ReplyArea', () => {
   const bytes = withReplyArea(Buffer.from('0123456789abcdef', 'latin1'));
@@ -32,6 +32,18 @@ describe('ReplyArea', () => {
     const long = area.view(9000);
     expect(long.length).toBe(9000);
     expect(long.buffer).toBe(bytes.buffer);
+  });
+
+  it('keeps the block the bytes already start when it has the room and wastes little, else copies', () => {
+    const fits = Buffer.from(new ArrayBuffer(1000 + REPLY_AREA_BYTES + 50), 0, 1000).fill(3);
+    const kept = withReplyArea(fits);
+    expect(kept.buffer).toBe(fits.buffer);
+    expect(kept.length).toBe(1000);
+    const wasteful = Buffer.from(new ArrayBuffer(1000 + REPLY_AREA_BYTES + 500), 0, 1000).fill(4);
+    const copied = withReplyArea(wasteful);
+    expect(copied.buffer).not.toBe(wasteful.buffer);
+    expect(copied.buffer.byteLength).toBe(1000 + REPLY_AREA_BYTES);
+    expect([...copied].every((byte) => byte === 4)).toBe(true);
   });
 
   it('refuses table bytes without a reply area after them', () => {
@@ -73,7 +85,7 @@ describe('a burst of questions in flight at once (real socket)', () => {
   let server: DnsServer;
   let port = 0;
   beforeAll(async () => {
-    server = new DnsServer({ listener: '127.0.0.1', port: 0, apex: 'mesos.', recursionAvailable: true, setTruncateBit: true, forwarder: null, logger: pino({ level: 'silent' }) });
+    server = loopbackDnsServer();
     port = await server.start();
     server.setZone(zone);
     await server.zoneSettled();

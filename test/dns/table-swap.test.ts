@@ -2,14 +2,14 @@
 // slices, between questions), every reply comes wholly from one zone, and a newer zone replaces a build in progress.
 import dgram from 'node:dgram';
 import dns2 from 'dns2';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RecordSet } from '../../dns/records.js';
-import { DnsServer } from '../../dns/server.js';
+import type { DnsServer } from '../../dns/server.js';
 import { fastAnswer } from '../../dns/fast-path.js';
 import { TableSwap } from '../../dns/table-swap.js';
 import { Zone } from '../../dns/zone.js';
 import { question } from './question-bytes.js';
+import { loopbackDnsServer } from '../helpers/dns-server.js';
 
 const APPS = 5000;
 
@@ -109,7 +109,7 @@ describe('a live server swapping zones under load', () => {
   });
 
   it('never sends a reply that mixes two zones, and keeps answering while a table is built', async () => {
-    server = new DnsServer({ listener: '127.0.0.1', port: 0, apex: 'mesos.', recursionAvailable: true, setTruncateBit: true, forwarder: null, logger: pino({ level: 'silent' }) });
+    server = loopbackDnsServer();
     const port = await server.start();
     const zones = [zoneOf(1), zoneOf(2)] as const;
     server.setZone(zones[0]);
