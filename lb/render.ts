@@ -101,8 +101,6 @@ function memoized<T>(cache: PerService<T>, templates: TemplateSet, s: ServiceVie
 }
 
 const serviceTexts: PerService<ServiceText> = new WeakMap();
-/** The template of a backend's server lines (renderServerLines). */
-const SERVER_TEMPLATE = 'BACKEND_SERVER_OPTIONS';
 const serverLineTexts: PerService<readonly string[]> = new WeakMap();
 
 function serviceText(s: ServiceView, templates: TemplateSet): ServiceText {
@@ -114,11 +112,9 @@ function serviceText(s: ServiceView, templates: TemplateSet): ServiceText {
       https: byRank(lines(s.https.fragments)),
       appId: byRank(lines(s.appId)),
       frontend: chunkOf(lines(s.frontend), s.backend),
-      // The server lines come last in a backend (service-view.ts): rendered once, for this and for the runtime plan.
-      backend: chunkOf(
-        [...lines(s.backendSection.filter((f) => f.template !== SERVER_TEMPLATE)), ...renderServerLines(s, templates).map((text) => ({ text, owner: s.backend }))],
-        s.backend,
-      ),
+      // Apart from renderServerLines: only a runtime plan needs server lines on their own, and only for the services
+      // that changed; taking them from there would keep every server line as a string even where none asks.
+      backend: chunkOf(lines(s.backendSection), s.backend),
     };
   });
 }
@@ -180,6 +176,6 @@ export function renderConfig(view: HaproxyView, templates: TemplateSet): Rendere
  */
 export function renderServerLines(service: ServiceView, templates: TemplateSet): readonly string[] {
   return memoized(serverLineTexts, templates, service, () =>
-    service.backendSection.filter((f) => f.template === SERVER_TEMPLATE).flatMap((f) => linesOf(renderFragment(f, templates, service), null).map((l) => l.text)),
+    service.backendSection.filter((f) => f.template === 'BACKEND_SERVER_OPTIONS').flatMap((f) => linesOf(renderFragment(f, templates, service), null).map((l) => l.text)),
   );
 }
