@@ -22,6 +22,8 @@ export interface EnumeratedRecord {
 const MAX_NAME_LENGTH = 254;
 /** Record sets up to this size are searched for duplicates; larger ones get a Set. */
 const SCAN_LIMIT = 64;
+/** Sets copied between yields of trim() (a few milliseconds' worth). */
+const TRIM_PER_STEP = 8192;
 
 /**
  * One name as published: `name` is the fitted name, or null (with the reason) when DNS cannot carry it. The slot
@@ -80,6 +82,11 @@ export class RecordBuilder {
   readonly aaaa = new Map<string, string[]>();
   readonly srv = new Map<string, SrvTarget[]>();
   readonly diagnostics: Diagnostic[] = [];
+  /**
+   * Sets that grew by push: V8 reserves room as an array grows (17 slots after the first push, then half as much again
+   * each time), which is most of a small set's memory. trimmed() copies them to their size once the build is done.
+   */
+  private readonly grown = new Set<unknown[]>();
   /** Value keys of the record sets that grew past SCAN_LIMIT. */
   private readonly index = new Map<readonly (string | SrvTarget)[], Set<string>>();
 
@@ -116,14 +123,19 @@ export class RecordBuilder {
       const map = family === 4 ? this.a : this.aaaa;
       values = map.get(name);
       if (values === undefined) {
-        values = [];
+        // A set's first value is never a duplicate. A literal holds exactly one value; `[]` + push would reserve 17.
+        values = [ip];
         map.set(name, values);
+        if (family === 4) slot.a = values;
+        else slot.aaaa = values;
+        return this.enumerate ? { name, host: ip, rtype: family === 4 ? 'A' : 'AAAA' } : null;
       }
       if (family === 4) slot.a = values;
       else slot.aaaa = values;
     }
     if (!this.addOnce(values, ip)) return null;
     values.push(ip);
+    this.grown.add(values);
     return this.enumerate ? { name, host: ip, rtype: family === 4 ? 'A' : 'AAAA' } : null;
   }
 
@@ -132,19 +144,39 @@ export class RecordBuilder {
     const name = this.nameOf(slot);
     const target = this.nameOf(typeof to === 'string' ? this.slot(to) : to);
     if (name === null || target === null) return null;
+    const value = { target, port };
     let values = slot.srv;
     if (values === undefined) {
       values = this.srv.get(name);
       if (values === undefined) {
-        values = [];
+        values = [value];
         this.srv.set(name, values);
+        slot.srv = values;
+        return this.enumerate ? { name, host: keyOf(value), rtype: 'SRV' } : null;
       }
       slot.srv = values;
     }
-    const value = { target, port };
     if (!this.addOnce(values, value)) return null;
     values.push(value);
+    this.grown.add(values);
     return this.enumerate ? { name, host: keyOf(value), rtype: 'SRV' } : null;
+  }
+
+  /**
+   * Every set that grew, replaced by a copy of its own size (the maps keep their order: only values change). A
+   * generator, so that a build in slices also trims in slices; each yield is after TRIM_PER_STEP sets.
+   */
+  *trim(): Generator<void, void> {
+    let done = 0;
+    for (const map of [this.a, this.aaaa, this.srv] as Map<string, unknown[]>[]) {
+      for (const [name, values] of map) {
+        if (!this.grown.has(values)) continue;
+        map.set(name, values.slice());
+        if (++done % TRIM_PER_STEP === 0) yield;
+      }
+    }
+    this.grown.clear();
+    this.index.clear();
   }
 
   /** Whether `value` is new in `values` (and remembers its key once the set is indexed). */

@@ -291,6 +291,8 @@ export function* recordSteps(state: MesosState | null, options: RecordOptions): 
   if (options.nsName.endsWith(tail) || options.nsName === `${options.domain}.`) {
     for (const ip of options.nsAddresses) out.address(options.nsName, ip);
   }
+  // The sets are kept for as long as this state is served: at their size, not with the room push left.
+  yield* out.trim();
   return {
     apex: `${options.domain}.`,
     a: out.a,

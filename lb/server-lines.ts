@@ -42,30 +42,36 @@ export function serverFragments(service: Service, mode: 'http' | 'tcp', siblings
     out.push({ template: tcpCheck ? 'BACKEND_TCP_HEALTHCHECK_OPTIONS' : 'BACKEND_HTTP_HEALTHCHECK_OPTIONS', vars: healthVars(service, checkPortOf(service, siblings, 0)), perPort: true });
   }
   const used = new Set<number>();
+  // One health-check fragment per check port, shared by the servers that use it (all of them, unless
+  // BACKEND_HEALTHCHECK_PORT_INDEX points elsewhere): fragments are immutable, and at 100k tasks one each was 12 MB.
+  const checks = new Map<number | null, Readonly<Record<string, Fragment>>>();
+  const checkFragment = (checkPort: number | null): Readonly<Record<string, Fragment>> | null => {
+    if (hc === null) return null;
+    let found = checks.get(checkPort);
+    if (found === undefined) {
+      const template = tcpCheck ? 'BACKEND_SERVER_TCP_HEALTHCHECK_OPTIONS' : 'BACKEND_SERVER_HTTP_HEALTHCHECK_OPTIONS';
+      found = { healthCheckOptions: { template, vars: healthVars(service, checkPort), perPort: true } };
+      checks.set(checkPort, found);
+    }
+    return found;
+  };
   service.servers.forEach((server: Server, position) => {
     const name = serverName(server.host, server.ip, server.port);
     const id = serverId(name, used);
     used.add(id);
     const checkPort = service.labels.BACKEND_HEALTHCHECK_PORT_INDEX !== undefined ? checkPortOf(service, siblings, position) : hc?.port ?? null;
-    const check: Fragment | null =
-      hc === null
-        ? null
-        : { template: tcpCheck ? 'BACKEND_SERVER_TCP_HEALTHCHECK_OPTIONS' : 'BACKEND_SERVER_HTTP_HEALTHCHECK_OPTIONS', vars: healthVars(service, checkPort), perPort: true };
-    const line: Fragment = {
-      template: 'BACKEND_SERVER_OPTIONS',
-      vars: {
-        host: server.host,
-        host_ipv4: server.ip,
-        port: server.port,
-        serverName: name,
-        serverId: id,
-        cookieOptions: sticky ? ` check cookie ${createHash('sha1').update(name).digest('hex').slice(0, 10)}` : '',
-        healthCheckOptions: '',
-        otherOptions: server.draining ? ' disabled' : '',
-      },
-      perPort: true,
+    const nested = checkFragment(checkPort);
+    const vars: TemplateVars = {
+      host: server.host,
+      host_ipv4: server.ip,
+      port: server.port,
+      serverName: name,
+      serverId: id,
+      cookieOptions: sticky ? ` check cookie ${createHash('sha1').update(name).digest('hex').slice(0, 10)}` : '',
+      healthCheckOptions: '',
+      otherOptions: server.draining ? ' disabled' : '',
     };
-    out.push(check === null ? line : { ...line, nested: { healthCheckOptions: check } });
+    out.push(nested === null ? { template: 'BACKEND_SERVER_OPTIONS', vars, perPort: true } : { template: 'BACKEND_SERVER_OPTIONS', vars, perPort: true, nested });
   });
   return out;
 }

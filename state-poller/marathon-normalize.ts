@@ -23,7 +23,7 @@ function appOf(doc: MarathonAppDoc, tasks: MarathonTask[]): MarathonApp {
     instances: doc.instances,
     labels: doc.labels ?? {},
     portDefinitions: doc.portDefinitions === null || doc.portDefinitions === undefined ? null : doc.portDefinitions.flatMap((p) => (p.port === null || p.port === undefined ? [] : [p.port])),
-    ports: doc.ports ?? [],
+    ports: (doc.ports ?? []).slice(),
     dockerNetwork: doc.container?.docker?.network ?? null,
     dockerPortMappings: mappings(doc.container?.docker?.portMappings),
     containerPortMappings: mappings(doc.container?.portMappings),
@@ -115,12 +115,14 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
         taskDiagnostics.push({ code: 'SWY_UPSTREAM_INVALID_TASK', source: 'marathon', subject: `${parsed.data.id}/tasks[${taskIndex}]`, message: describeIssues(task.error) });
         return;
       }
+      // The lists are copied to their size: zod and flatMap build them by push, which reserves room for 17 values,
+      // and they are kept for as long as the state is served (100k tasks).
       tasks.push({
         id: task.data.id,
         host: task.data.host,
         state: task.data.state ?? null,
-        ports: task.data.ports ?? [],
-        ipAddresses: (task.data.ipAddresses ?? []).flatMap((a) => (a.ipAddress ? [a.ipAddress] : [])),
+        ports: (task.data.ports ?? []).slice(),
+        ipAddresses: (task.data.ipAddresses ?? []).flatMap((a) => (a.ipAddress ? [a.ipAddress] : [])).slice(),
         healthAlive: task.data.healthCheckResults === null || task.data.healthCheckResults === undefined ? null : task.data.healthCheckResults.map((r) => r.alive === true),
       });
     });

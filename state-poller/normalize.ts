@@ -83,8 +83,12 @@ export function parsePortRanges(text: string | null | undefined): number[] | nul
     if (first > 65535 || last > 65535 || last < first) return null;
     for (let port = first; port <= last; port++) ports.push(port);
   }
-  return ports;
+  // Kept with the task for as long as its state is served: at its size, without the room push reserved.
+  return ports.slice();
 }
+
+/** One frozen empty list for every task without addresses of a kind (most tasks have one kind at most). */
+const NO_IPS: readonly string[] = Object.freeze([]);
 
 /** The TASK_RUNNING status with the highest timestamp; mesos-dns reads container addresses only from it. */
 function newestRunningStatus(statuses: readonly unknown[]): MesosStatusDoc | null {
@@ -97,16 +101,16 @@ function newestRunningStatus(statuses: readonly unknown[]): MesosStatusDoc | nul
   return newest;
 }
 
-function validIps(values: readonly (string | null | undefined)[]): string[] {
+function validIps(values: readonly (string | null | undefined)[]): readonly string[] {
   const out: string[] = [];
   for (const value of values) {
     if (value && isIP(value) !== 0 && !out.includes(value)) out.push(value);
   }
-  return out;
+  return out.length === 0 ? NO_IPS : out.slice();
 }
 
 function taskAddresses(status: MesosStatusDoc | null): TaskAddresses {
-  if (status === null) return { netinfo: [], mesos: [], docker: [] };
+  if (status === null) return { netinfo: NO_IPS, mesos: NO_IPS, docker: NO_IPS };
   const labels = status.labels ?? [];
   const netinfo: (string | undefined | null)[] = [];
   for (const info of status.container_status?.network_infos ?? []) {
