@@ -33,6 +33,11 @@ export class NameSlot {
   a: string[] | undefined = undefined;
   aaaa: string[] | undefined = undefined;
   srv: SrvTarget[] | undefined = undefined;
+  /**
+   * The last SRV value that pointed at this name. A task's port is published under several SRV names in a row
+   * (_tcp and _udp, the port's own name): they share one immutable value, which halves the RecordSet's SRV objects.
+   */
+  pointedAt: SrvTarget | undefined = undefined;
 
   constructor(
     readonly raw: string,
@@ -142,9 +147,14 @@ export class RecordBuilder {
   service(at: NameSlot | string, to: NameSlot | string, port: number): EnumeratedRecord | null {
     const slot = typeof at === 'string' ? this.slot(at) : at;
     const name = this.nameOf(slot);
-    const target = this.nameOf(typeof to === 'string' ? this.slot(to) : to);
+    const toSlot = typeof to === 'string' ? this.slot(to) : to;
+    const target = this.nameOf(toSlot);
     if (name === null || target === null) return null;
-    const value = { target, port };
+    let value = toSlot.pointedAt;
+    if (value?.port !== port) {
+      value = { target, port };
+      toSlot.pointedAt = value;
+    }
     let values = slot.srv;
     if (values === undefined) {
       values = this.srv.get(name);

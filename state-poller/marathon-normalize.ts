@@ -3,6 +3,7 @@
 // Given a memo (one per poller), an app whose JSON is the same as in the previous document comes back as the same
 // (immutable) object, so that consumers can skip unchanged apps by identity (lb/view-cache.ts) and its schema check
 // is not repeated.
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Diagnostic, MarathonApp, MarathonPortMapping, MarathonState, MarathonTask } from './model.js';
 import { describeIssues } from './mesos-types.js';
@@ -51,9 +52,10 @@ interface Reusable {
 }
 
 /**
- * The apps of the previous document normalized with it, by their JSON text. A cache, not state: the output is the
- * same with or without it, only object identity and time differ. Each call replaces its content, so it holds one
- * document's apps at most (about the size of that document's app JSON).
+ * The apps of the previous document normalized with it, by the SHA-1 of their JSON text. A cache, not state: the
+ * output is the same with or without it, only object identity and time differ. Each call replaces its content, so
+ * it holds one document's apps at most. Keyed by digest, not by the text itself: the texts were 27 MB at 10k apps,
+ * kept for as long as the state was served, and hashing them costs about 20 ms of a fetch that normalizes.
  */
 export class MarathonAppMemo {
   previous = new Map<string, Reusable>();
@@ -82,10 +84,11 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
   const reusable = new Map<string, Reusable>();
   for (const [index, rawApp] of top.data.apps.entries()) {
     if (index % APPS_PER_STEP === APPS_PER_STEP - 1) yield;
-    // Stringifying is about three times cheaper than the schema check and keeps the app object of the last document.
-    const text = memo !== null && typeof rawApp === 'object' && rawApp !== null ? JSON.stringify(rawApp) : null;
-    const known = text === null ? undefined : (reusable.get(text) ?? memo?.previous.get(text));
-    if (known !== undefined && text !== null) {
+    // Stringifying and hashing are about three times cheaper than the schema check, and keep the app object of the
+    // last document. The digest (28 characters of base64) is the key.
+    const key = memo !== null && typeof rawApp === 'object' && rawApp !== null ? createHash('sha1').update(JSON.stringify(rawApp)).digest('base64') : null;
+    const known = key === null ? undefined : (reusable.get(key) ?? memo?.previous.get(key));
+    if (known !== undefined && key !== null) {
       if (seen.has(known.app.id)) {
         diagnose('SWY_UPSTREAM_INVALID_APP', known.app.id, 'the app id appears twice; the first is kept');
         continue;
@@ -93,7 +96,7 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
       seen.add(known.app.id);
       diagnostics.push(...known.diagnostics);
       apps.push(known.app);
-      reusable.set(text, known);
+      reusable.set(key, known);
       continue;
     }
     const parsed = marathonAppSchema.safeParse(rawApp);
@@ -130,7 +133,7 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
     const app = appOf(parsed.data, tasks);
     diagnostics.push(...taskDiagnostics);
     apps.push(app);
-    if (text !== null) reusable.set(text, { app, diagnostics: taskDiagnostics });
+    if (key !== null) reusable.set(key, { app, diagnostics: taskDiagnostics });
   }
   if (memo !== null) memo.previous = reusable;
   apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

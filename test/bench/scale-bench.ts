@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { marathonAppsDoc, mesosStateDoc } from './scale-cluster.js';
 import { closeHttpServer, listen } from '../../dns/listen.js';
-import type { PollRun, ScaleRun, StageTime } from './scale-run.js';
+import type { PollRun, RssStep, ScaleRun, StageTime } from './scale-run.js';
 import { NODE_FLAGS } from '../../cli/node-flags.js';
 
 const SIZES = [
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       upstreams.bodies = { mesos: readFileSync(bodies[0]), marathon: readFileSync(bodies[1]) };
       const timedRun = await runChild<ScaleRun>(['time', ...bodies]);
       const pollRun = await runChild<PollRun>(['poll', ...upstreamArgs]);
-      const { peakRssMB, trace } = await runChild<{ peakRssMB: number; trace: Record<string, { rssMB: number; peakMB: number; heapMB: number }> }>(['rss', ...upstreamArgs]);
+      const { peakRssMB, trace } = await runChild<{ peakRssMB: number; trace: Record<string, RssStep> }>(['rss', ...upstreamArgs]);
       const run = { ...timedRun, ...pollRun, apps: size.apps, tasks: size.apps * size.tasksPerApp, peakRssMB, rssTrace: trace };
       results.push(run);
       const { sizes } = run;
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
       console.log('  longest time the event loop (the DNS server) went unserved during a first load:');
       for (const [part, pause] of Object.entries(run.longestPauseMs)) console.log(`    ${part.padEnd(48)} ${pause.toFixed(0).padStart(6)} ms`);
       console.log(`  peak RSS of a process that loads this state once through the pollers and keeps what switchyard keeps: ${peakRssMB.toFixed(0)} MB`);
-      for (const [step, m] of Object.entries(trace)) console.log(`    after ${step.padEnd(32)} RSS ${m.rssMB.toFixed(0).padStart(5)} MB, peak so far ${m.peakMB.toFixed(0).padStart(5)} MB, JS heap ${m.heapMB.toFixed(0).padStart(5)} MB`);
+      for (const [step, m] of Object.entries(trace)) console.log(`    after ${step.padEnd(32)} RSS ${m.rssMB.toFixed(0).padStart(5)} MB, peak so far ${m.peakMB.toFixed(0).padStart(5)} MB, JS heap ${m.heapMB.toFixed(0).padStart(5)} MB used of ${m.heapTotalMB.toFixed(0).padStart(5)}, outside it ${m.externalMB.toFixed(0).padStart(5)} MB`);
     }
   } finally {
     await upstreams.close();

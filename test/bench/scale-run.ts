@@ -183,13 +183,25 @@ async function pollMode(master: string, marathonUrl: string): Promise<PollRun> {
   return { firstLoad, longestPauseMs, unchanged, unchangedTotal: sum(unchanged, Object.keys(unchanged)) };
 }
 
+/** RSS, JS heap (used and reserved) and memory outside the heap (the bodies' and the answer table's buffers), in MB. */
+export interface RssStep {
+  readonly rssMB: number;
+  readonly peakMB: number;
+  readonly heapMB: number;
+  readonly heapTotalMB: number;
+  readonly externalMB: number;
+}
+
+/** The peak RSS so far in MB (10^6 bytes, as every figure here): maxRSS is in KiB. */
+const peakRssMB = (): number => (process.resourceUsage().maxRSS * 1024) / 1e6;
+
 async function rssMode(master: string, marathonUrl: string, templates: Parameters<typeof renderConfig>[1]): Promise<void> {
   const { store, mesos, marathon } = pollers(master, marathonUrl);
   // RSS now and at its peak so far after each step, to show where the peak comes from.
-  const trace: Record<string, { rssMB: number; peakMB: number; heapMB: number }> = {};
+  const trace: Record<string, RssStep> = {};
   const mark = (step: string): void => {
     const m = process.memoryUsage();
-    trace[step] = { rssMB: m.rss / 1e6, peakMB: process.resourceUsage().maxRSS / 1024, heapMB: m.heapUsed / 1e6 };
+    trace[step] = { rssMB: m.rss / 1e6, peakMB: peakRssMB(), heapMB: m.heapUsed / 1e6, heapTotalMB: m.heapTotal / 1e6, externalMB: m.external / 1e6 };
   };
   await mesos.pollNow('first');
   mark('Mesos poll');
@@ -199,7 +211,7 @@ async function rssMode(master: string, marathonUrl: string, templates: Parameter
   if (mesosState === null || marathonState === null) throw new Error('the pollers loaded nothing');
   const kept = build({}, mesosState, marathonState, true, templates);
   mark('records, answers, view, config');
-  const rss = process.resourceUsage().maxRSS / 1024;
+  const rss = peakRssMB();
   process.stdout.write(`${JSON.stringify({ peakRssMB: rss, names: kept.table?.names.size ?? 0, trace })}\n`);
   await Promise.all([mesos.stop(), marathon.stop()]);
 }
