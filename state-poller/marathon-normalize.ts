@@ -9,6 +9,7 @@ import type { Diagnostic, MarathonApp, MarathonPortMapping, MarathonState, Marat
 import { describeIssues } from './mesos-types.js';
 import { marathonAppSchema, marathonAppsSchema, marathonTaskSchema, type MarathonAppDoc } from './marathon-types.js';
 import { runToEnd } from './slices.js';
+import { marathonTaskFields, type MarathonTaskFields } from './marathon-fast.js';
 
 export type NormalizedMarathon =
   | { readonly ok: true; readonly state: MarathonState; readonly diagnostics: readonly Diagnostic[] }
@@ -113,20 +114,25 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
     const tasks: MarathonTask[] = [];
     const taskDiagnostics: Diagnostic[] = [];
     (parsed.data.tasks ?? []).forEach((rawTask, taskIndex) => {
-      const task = marathonTaskSchema.safeParse(rawTask);
-      if (!task.success) {
-        taskDiagnostics.push({ code: 'SWY_UPSTREAM_INVALID_TASK', source: 'marathon', subject: `${parsed.data.id}/tasks[${taskIndex}]`, message: describeIssues(task.error) });
-        return;
+      // The hand-written check first: zod only for what it does not accept, to say what is wrong.
+      let task: MarathonTaskFields | null = marathonTaskFields(rawTask);
+      if (task === null) {
+        const checked = marathonTaskSchema.safeParse(rawTask);
+        if (!checked.success) {
+          taskDiagnostics.push({ code: 'SWY_UPSTREAM_INVALID_TASK', source: 'marathon', subject: `${parsed.data.id}/tasks[${taskIndex}]`, message: describeIssues(checked.error) });
+          return;
+        }
+        task = checked.data;
       }
       // The lists are copied to their size: zod and flatMap build them by push, which reserves room for 17 values,
       // and they are kept for as long as the state is served (100k tasks).
       tasks.push({
-        id: task.data.id,
-        host: task.data.host,
-        state: task.data.state ?? null,
-        ports: (task.data.ports ?? []).slice(),
-        ipAddresses: (task.data.ipAddresses ?? []).flatMap((a) => (a.ipAddress ? [a.ipAddress] : [])).slice(),
-        healthAlive: task.data.healthCheckResults === null || task.data.healthCheckResults === undefined ? null : task.data.healthCheckResults.map((r) => r.alive === true),
+        id: task.id,
+        host: task.host,
+        state: task.state ?? null,
+        ports: (task.ports ?? []).slice(),
+        ipAddresses: (task.ipAddresses ?? []).flatMap((a) => (a.ipAddress ? [a.ipAddress] : [])).slice(),
+        healthAlive: task.healthCheckResults === null || task.healthCheckResults === undefined ? null : task.healthCheckResults.map((r) => r.alive === true),
       });
     });
     tasks.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

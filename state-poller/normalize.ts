@@ -10,9 +10,8 @@ import {
   mesosStatusSchema,
   mesosTaskSchema,
   type MesosStateDoc,
-  type MesosStatusDoc,
-  type MesosTaskDoc,
 } from './mesos-types.js';
+import { statusFields, taskFields, type StatusFields, type TaskFields } from './mesos-fast.js';
 import { isIpLiteral, parseUpid } from './upid.js';
 import { isRunnable } from './task-filter.js';
 import { runToEnd } from './slices.js';
@@ -90,13 +89,21 @@ export function parsePortRanges(text: string | null | undefined): number[] | nul
 /** One frozen empty list for every task without addresses of a kind (most tasks have one kind at most). */
 const NO_IPS: readonly string[] = Object.freeze([]);
 
+/** A status's fields, or null when it is malformed (such a status is passed over, as mesos-dns does). */
+function checkedStatus(raw: unknown): StatusFields | null {
+  const fast = statusFields(raw);
+  if (fast !== null) return fast;
+  const parsed = mesosStatusSchema.safeParse(raw);
+  return parsed.success ? parsed.data : null;
+}
+
 /** The TASK_RUNNING status with the highest timestamp; mesos-dns reads container addresses only from it. */
-function newestRunningStatus(statuses: readonly unknown[]): MesosStatusDoc | null {
-  let newest: MesosStatusDoc | null = null;
+function newestRunningStatus(statuses: readonly unknown[]): StatusFields | null {
+  let newest: StatusFields | null = null;
   for (const raw of statuses) {
-    const parsed = mesosStatusSchema.safeParse(raw);
-    if (!parsed.success || parsed.data.state !== 'TASK_RUNNING') continue;
-    if (newest === null || parsed.data.timestamp > newest.timestamp) newest = parsed.data;
+    const status = checkedStatus(raw);
+    if (status === null || status.state !== 'TASK_RUNNING') continue;
+    if (newest === null || status.timestamp > newest.timestamp) newest = status;
   }
   return newest;
 }
@@ -109,7 +116,7 @@ function validIps(values: readonly (string | null | undefined)[]): readonly stri
   return out.length === 0 ? NO_IPS : out.slice();
 }
 
-function taskAddresses(status: MesosStatusDoc | null): TaskAddresses {
+function taskAddresses(status: StatusFields | null): TaskAddresses {
   if (status === null) return { netinfo: NO_IPS, mesos: NO_IPS, docker: NO_IPS };
   const labels = status.labels ?? [];
   const netinfo: (string | undefined | null)[] = [];
@@ -121,17 +128,17 @@ function taskAddresses(status: MesosStatusDoc | null): TaskAddresses {
   }
   return {
     netinfo: validIps(netinfo),
-    mesos: validIps(labels.filter((l) => l.key === MESOS_IP_LABEL).map((l) => l.value)),
-    docker: validIps(labels.filter((l) => l.key === DOCKER_IP_LABEL).map((l) => l.value)),
+    mesos: validIps(labels.filter((l) => l.key === MESOS_IP_LABEL).map((l) => l.value ?? '')),
+    docker: validIps(labels.filter((l) => l.key === DOCKER_IP_LABEL).map((l) => l.value ?? '')),
   };
 }
 
-function discoveryOf(doc: MesosTaskDoc): Discovery | null {
-  const discovery = doc.discovery;
-  if (!discovery || discovery.name === '') return null;
+function discoveryOf(task: TaskFields): Discovery | null {
+  const discovery = task.discovery;
+  if (!discovery || discovery.name === undefined || discovery.name === '') return null;
   return {
     name: discovery.name,
-    ports: (discovery.ports?.ports ?? []).map((p) => ({ number: p.number, protocol: p.protocol, name: p.name })),
+    ports: (discovery.ports?.ports ?? []).map((p) => ({ number: p.number, protocol: p.protocol ?? '', name: p.name ?? '' })),
   };
 }
 
@@ -208,12 +215,16 @@ export function* normalizeMesosSteps(doc: MesosStateDoc, hosts: HostTable): Gene
     const tasks: Task[] = [];
     for (const [taskIndex, rawTask] of fw.tasks.entries()) {
       if (++items % ITEMS_PER_STEP === 0) yield;
-      const parsedTask = mesosTaskSchema.safeParse(rawTask);
-      if (!parsedTask.success) {
-        diagnose('SWY_UPSTREAM_INVALID_TASK', `${fw.name}/tasks[${taskIndex}]`, describeIssues(parsedTask.error));
-        continue;
+      // The hand-written check first: zod only for what it does not accept, to say what is wrong.
+      let task: TaskFields | null = taskFields(rawTask);
+      if (task === null) {
+        const parsedTask = mesosTaskSchema.safeParse(rawTask);
+        if (!parsedTask.success) {
+          diagnose('SWY_UPSTREAM_INVALID_TASK', `${fw.name}/tasks[${taskIndex}]`, describeIssues(parsedTask.error));
+          continue;
+        }
+        task = parsedTask.data;
       }
-      const task = parsedTask.data;
       if (!isRunnable(task.state, task.slave_id, agentIds)) continue;
       const ports = parsePortRanges(task.resources?.ports);
       if (ports === null) {
