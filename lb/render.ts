@@ -72,6 +72,22 @@ function chunkOf(lines: readonly Line[], owner: string | null): Chunk {
   return { text: lines.map((l) => `${l.text}\n`).join(''), lines: lines.length, owner };
 }
 
+/**
+ * The chunk of rendered texts, as chunkOf(texts' linesOf) gives it but without a Line per line (a backend's
+ * server lines are most of a large config): each non-empty text ends in one newline.
+ */
+function textChunk(texts: readonly string[], owner: string | null): Chunk {
+  let text = '';
+  let lines = 0;
+  for (const t of texts) {
+    if (t === '') continue;
+    const piece = t.endsWith('\n') ? t : `${t}\n`;
+    text += piece;
+    for (let at = piece.indexOf('\n'); at >= 0; at = piece.indexOf('\n', at + 1)) lines++;
+  }
+  return { text, lines, owner };
+}
+
 /** A service's text, section by section; the shared frontends' rules by kind (see byRank). */
 interface ServiceText {
   readonly userlist: Chunk;
@@ -106,15 +122,16 @@ const serverLineTexts: PerService<readonly string[]> = new WeakMap();
 function serviceText(s: ServiceView, templates: TemplateSet): ServiceText {
   return memoized(serviceTexts, templates, s, () => {
     const lines = (fragments: readonly Fragment[]): Line[] => fragments.flatMap((f) => linesOf(renderFragment(f, templates, s), s.backend));
+    const chunk = (fragments: readonly Fragment[]): Chunk => textChunk(fragments.map((f) => renderFragment(f, templates, s)), s.backend);
     return {
-      userlist: chunkOf(lines(s.userlist), s.backend),
+      userlist: chunk(s.userlist),
       http: byRank(lines(s.http.fragments)),
       https: byRank(lines(s.https.fragments)),
       appId: byRank(lines(s.appId)),
-      frontend: chunkOf(lines(s.frontend), s.backend),
+      frontend: chunk(s.frontend),
       // Apart from renderServerLines: only a runtime plan needs server lines on their own, and only for the services
       // that changed; taking them from there would keep every server line as a string even where none asks.
-      backend: chunkOf(lines(s.backendSection), s.backend),
+      backend: chunk(s.backendSection),
     };
   });
 }

@@ -1,8 +1,8 @@
 // marathon-lb's stable HAProxy server names and ids, so server-state files and golden configs carry over.
 // Pure: sha256 of the server name, read as an integer, mod 32767 (reference/marathon-lb.md §2.2, naming rules).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
-const ID_SPACE = 32767n;
+const ID_SPACE = 32767;
 
 /** marathon-lb's cleaning of names for HAProxy (servers, ACLs, map entries): outside [A-Za-z0-9-] becomes `_`. */
 export function cleaned(text: string): string {
@@ -21,9 +21,19 @@ export function serverName(host: string, ip: string, port: number): string {
 export function serverId(name: string, used: ReadonlySet<number>): number {
   let input = name;
   for (;;) {
-    const hex = createHash('sha256').update(input).digest('hex');
-    const id = Number(BigInt(`0x${hex}`) % ID_SPACE);
+    const digest = hash('sha256', input, 'buffer');
+    const id = modIdSpace(digest);
     if (id !== 0 && !used.has(id)) return id;
-    input = `${name} ${hex}`;
+    input = `${name} ${digest.toString('hex')}`;
   }
+}
+
+/**
+ * The digest read as a big-endian integer, mod ID_SPACE, byte by byte (Horner): the remainder stays below 2^23, so
+ * doubles are exact, and it is BigInt(`0x${hex}`) % 32767n without a BigInt or a hex string per server.
+ */
+export function modIdSpace(digest: Uint8Array): number {
+  let remainder = 0;
+  for (const byte of digest) remainder = (remainder * 256 + byte) % ID_SPACE;
+  return remainder;
 }

@@ -16,7 +16,7 @@ export type PlainValue = string | number | readonly string[];
 /**
  * A renderer that gives what Handlebars (`noEscape`, `strict`) gives for the program, or null when the program needs
  * Handlebars: a block, a helper call, a path with dots or `this`, a data variable, or a name that is also a helper
- * (Handlebars would call the helper). Every name it reads must be in `vars` when it runs; the caller fills defaults.
+ * (Handlebars would call the helper). A name missing from `vars` reads as '', as Handlebars reads an empty default.
  */
 export function plainRenderer(body: readonly PlainNode[], helperNames: ReadonlySet<string>): ((vars: Readonly<Record<string, PlainValue>>) => string) | null {
   // Literal text as a string, a placeholder as its name; empty text is dropped, as Handlebars' compiler drops it.
@@ -40,13 +40,14 @@ export function plainRenderer(body: readonly PlainNode[], helperNames: ReadonlyS
     // Handlebars compiles a program to `return v1 + v2 + "text" + …`, so values before the first text are added
     // with JavaScript's `+`: two numbers are summed ({{a}}{{b}} with 1 and 2 gives "3"). The same rule is kept here.
     let out: string | number = '';
-    parts.forEach((part, i) => {
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as (typeof parts)[number];
       const raw = 'text' in part ? part.text : vars[part.name];
       // A missing value appends '' (Handlebars: `value != null ? value : ""`); arrays join with commas.
       const value = raw === undefined || raw === null ? '' : typeof raw === 'number' ? raw : String(raw);
       if (i === 0) out = value;
       else out = typeof out === 'number' && typeof value === 'number' ? out + value : `${out}${value}`;
-    });
+    }
     return String(out);
   };
 }

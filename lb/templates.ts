@@ -114,12 +114,15 @@ export function compileTemplate(name: string, text: string, syntax: TemplateSynt
   const server = syntax === 'hbs' && isServerCheckTemplate(name);
   // The checks above passed, so the plain renderer reads only names of the spec, all of them in `defaults`.
   const plain = engine === 'auto' ? plainRenderer(ast.body, HELPER_NAMES) : null;
-  const run = plain ?? template;
+  // A plain renderer reads a missing name as '' itself, so it is not given the defaults: merging them made an object
+  // per rendered fragment (every server line). No spec name is a property of Object.prototype, so a missing one
+  // really reads as undefined.
+  const run = plain ?? ((vars: Readonly<Record<string, unknown>>) => template({ ...defaults, ...vars }));
   return {
     ok: true,
     render: (vars) => {
       // String(): Handlebars returns a number for a program of numeric placeholders only ({{port}}).
-      const out = String(run({ ...defaults, ...vars }));
+      const out = String(run(vars));
       return server ? serverCheckText(out) : out;
     },
   };

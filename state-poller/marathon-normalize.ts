@@ -3,7 +3,7 @@
 // Given a memo (one per poller), an app whose JSON is the same as in the previous document comes back as the same
 // (immutable) object, so that consumers can skip unchanged apps by identity (lb/view-cache.ts) and its schema check
 // is not repeated.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Diagnostic, MarathonApp, MarathonPortMapping, MarathonState, MarathonTask } from './model.js';
 import { describeIssues } from './mesos-types.js';
@@ -87,7 +87,7 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
     if (index % APPS_PER_STEP === APPS_PER_STEP - 1) yield;
     // Stringifying and hashing are about three times cheaper than the schema check, and keep the app object of the
     // last document. The digest (28 characters of base64) is the key.
-    const key = memo !== null && typeof rawApp === 'object' && rawApp !== null ? createHash('sha1').update(JSON.stringify(rawApp)).digest('base64') : null;
+    const key = memo !== null && typeof rawApp === 'object' && rawApp !== null ? hash('sha1', JSON.stringify(rawApp), 'base64') : null;
     const known = key === null ? undefined : (reusable.get(key) ?? memo?.previous.get(key));
     if (known !== undefined && key !== null) {
       if (seen.has(known.app.id)) {

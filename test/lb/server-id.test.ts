@@ -1,7 +1,8 @@
 // Stable server ids: every `server NAME ADDR id N` line marathon-lb wrote in the recorded configs is reproduced.
 import { readFileSync, readdirSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { serverId, serverName } from '../../lb/server-id.js';
+import { modIdSpace, serverId, serverName } from '../../lb/server-id.js';
 
 const generated = new URL('../fixtures/marathon-lb/generated/', import.meta.url);
 const servers = readdirSync(generated)
@@ -36,5 +37,18 @@ describe('marathon-lb server ids', () => {
     ['agent1.example', '127.0.0.1', 1024, 'agent1_example_127_0_0_1_1024'],
   ] as const)('server name of %s %s:%i is %s', (host, ip, port, name) => {
     expect(serverName(host, ip, port)).toBe(name);
+  });
+});
+
+describe('modIdSpace', () => {
+  it('is the digest read as one big integer, mod 32767 (as BigInt computes it)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 40 }), (bytes) => {
+        const hex = Buffer.from(bytes).toString('hex');
+        expect(modIdSpace(bytes)).toBe(hex === '' ? 0 : Number(BigInt(`0x${hex}`) % 32767n));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(modIdSpace(new Uint8Array(32).fill(255))).toBe(Number((2n ** 256n - 1n) % 32767n));
   });
 });
