@@ -216,7 +216,21 @@ interface StepCount {
   tasks: number;
 }
 
-function* addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions, agents: ReadonlyMap<string, readonly string[]>, count: StepCount): Generator<void, EnumeratedFramework> {
+/** What repeats across one build's tasks, computed once each: agents' id tails (tasks share a few agents). */
+interface BuildMemo {
+  readonly agentTails: Map<string, string>;
+}
+
+function agentTail(memo: BuildMemo, agentId: string): string {
+  let tail = memo.agentTails.get(agentId);
+  if (tail === undefined) {
+    tail = slaveIdTail(agentId);
+    memo.agentTails.set(agentId, tail);
+  }
+  return tail;
+}
+
+function* addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions, agents: ReadonlyMap<string, readonly string[]>, count: StepCount, memo: BuildMemo): Generator<void, EnumeratedFramework> {
   const tail = `.${options.domain}.`;
   const fname = domainFrag(fw.name, options.spec);
   const tasks: EnumeratedTask[] = [];
@@ -235,17 +249,18 @@ function* addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions
     if (++count.tasks % TASKS_PER_STEP === 0) yield;
     const agentIps = agents.get(task.agentId) ?? [];
     const taskIps = taskAddresses(task, agentIps, options.ipSources);
-    const suffix = `-${taskIdHash(task.id)}-${slaveIdTail(task.agentId)}`;
+    const suffix = `-${taskIdHash(task.id)}-${agentTail(memo, task.agentId)}`;
     const names: string[] = [];
+    // Task and DiscoveryInfo names repeat in every task of an app: labelled once per framework (memoLabel).
     if (task.discovery !== null) {
       // mesos-dns's LEGACY pass: the raw DiscoveryInfo name, dots and all, before the sanitised one.
-      const sanitised = label(task.discovery.name, options.spec);
+      const sanitised = memoLabel(labels, task.discovery.name, options.spec);
       const legacy = task.discovery.name.toLowerCase();
       // A legacy name equal to the sanitised one would only add the same records again (all duplicates).
       if (options.legacyDiscoveryNames && (legacy !== sanitised || sanitised === '')) names.push(legacy);
       names.push(sanitised);
     } else {
-      names.push(label(task.name, options.spec));
+      names.push(memoLabel(labels, task.name, options.spec));
     }
     const records: EnumeratedRecord[] = [];
     for (const taskName of names) {
@@ -286,7 +301,8 @@ export function* recordSteps(state: MesosState | null, options: RecordOptions): 
       out.service(`_slave._tcp${tail}`, `slave${tail}`, agent.port);
     }
     const count: StepCount = { tasks: 0 };
-    for (const fw of state.frameworks) frameworks.push(yield* addFramework(out, fw, options, agents, count));
+    const memo: BuildMemo = { agentTails: new Map() };
+    for (const fw of state.frameworks) frameworks.push(yield* addFramework(out, fw, options, agents, count, memo));
   }
   if (options.nsName.endsWith(tail) || options.nsName === `${options.domain}.`) {
     for (const ip of options.nsAddresses) out.address(options.nsName, ip);
