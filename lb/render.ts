@@ -77,15 +77,16 @@ function chunkOf(lines: readonly Line[], owner: string | null): Chunk {
  * server lines are most of a large config): each non-empty text ends in one newline.
  */
 function textChunk(texts: readonly string[], owner: string | null): Chunk {
-  let text = '';
+  const pieces: string[] = [];
   let lines = 0;
   for (const t of texts) {
     if (t === '') continue;
     const piece = t.endsWith('\n') ? t : `${t}\n`;
-    text += piece;
+    pieces.push(piece);
     for (let at = piece.indexOf('\n'); at >= 0; at = piece.indexOf('\n', at + 1)) lines++;
   }
-  return { text, lines, owner };
+  // join() makes one flat string; `+=` would keep every piece and a node per join for as long as the memo lives.
+  return { text: pieces.join(''), lines, owner };
 }
 
 /** A service's text, section by section; the shared frontends' rules by kind (see byRank). */
