@@ -14,6 +14,21 @@ const AAAA_TAIL = 10 + 16;
 
 type Phase = 'names' | 'a' | 'aaaa' | 'srv' | 'any' | 'index' | 'done';
 
+/**
+ * Whether two SRV sets encode to the same bytes. An entry's bytes depend on its question only through where each
+ * target is cut for compression against it (the answers' owner is a pointer to the question, whatever it is), so
+ * the same targets and ports in the same order, cut at the same places, give the same answers and the same glue.
+ */
+function sameSrvBytes(a: readonly SrvTarget[], aCuts: readonly number[], b: readonly SrvTarget[], bCuts: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as SrvTarget;
+    const y = b[i] as SrvTarget;
+    if (aCuts[i] !== bCuts[i] || (x !== y && (x.port !== y.port || x.target !== y.target))) return false;
+  }
+  return true;
+}
+
 export class TableBuilder {
   private readonly names = new Map<string, number>();
   private readonly order: string[] = [];
@@ -30,6 +45,13 @@ export class TableBuilder {
   private a: Iterator<[string, readonly string[]]>;
   private aaaa: Iterator<[string, readonly string[]]>;
   private srv: Iterator<[string, readonly SrvTarget[]]>;
+  /** Scratch: the compression cuts of the SRV set being encoded, one per record. */
+  private srvCuts: number[] = [];
+  /**
+   * The SRV set encoded last, so that the next one can take its entry when their bytes are the same: a task's _tcp
+   * and _udp names (the same targets, a question of the same shape) are most of a large zone's SRV bytes.
+   */
+  private previousSrv: { readonly targets: readonly SrvTarget[]; readonly cuts: number[]; readonly entry: number } | null = null;
   /** Names with answers of two or more types, whose ANY entry is built last. */
   private readonly mixed: number[] = [];
   private mixedDone = 0;
@@ -190,19 +212,29 @@ export class TableBuilder {
     const [question, targets] = item.value;
     const questionIndex = this.names.get(question) ?? -1;
     if (questionIndex < 0 || targets.length === 0) return;
+    // Where each record's target is cut for compression against this question. Targets come in runs (a task's
+    // ports share its target): each run's target is looked up once.
+    const cuts = this.srvCuts;
+    cuts.length = 0;
+    let last = '';
+    let lastCuts = 0;
+    for (const { target } of targets) {
+      if (target !== last) {
+        last = target;
+        lastCuts = this.cuts(target, this.names.get(target) ?? -1, question, questionIndex);
+      }
+      cuts.push(lastCuts);
+    }
+    const previous = this.previousSrv;
+    if (previous !== null && sameSrvBytes(previous.targets, previous.cuts, targets, cuts)) {
+      this.setSlot(questionIndex, SLOT.SRV, previous.entry);
+      return;
+    }
     const arena = this.store.arena;
     const weight = this.zone.params.srvWeight;
     const entry = this.store.begin();
-    // Targets come in runs (a task's ports share its target): look each run's target up once.
-    let last = '';
-    let lastIndex = -1;
-    let lastCuts = 0;
-    for (const { target, port } of targets) {
-      if (target !== last) {
-        last = target;
-        lastIndex = this.names.get(target) ?? -1;
-        lastCuts = this.cuts(target, lastIndex, question, questionIndex);
-      }
+    for (let r = 0; r < targets.length; r++) {
+      const { target, port } = targets[r] as SrvTarget;
       arena.ensure(2 + 10 + 6 + target.length + 2);
       this.store.recordStarts.push(arena.used);
       arena.u16(QUESTION_POINTER);
@@ -211,7 +243,7 @@ export class TableBuilder {
       arena.u16(0);
       arena.u16(weight);
       arena.u16(port);
-      arena.writeName(target, lastCuts);
+      arena.writeName(target, cuts[r] ?? 0);
       arena.bytes.writeUInt16BE(arena.used - rdataStart, rdlengthAt);
     }
     const answersEnd = arena.used;
@@ -229,7 +261,11 @@ export class TableBuilder {
       }
       if (!repeated) additional += this.glue(target, question, questionIndex);
     }
-    this.setSlot(questionIndex, SLOT.SRV, this.store.finish(entry, answersEnd, targets.length, additional));
+    const finished = this.store.finish(entry, answersEnd, targets.length, additional);
+    this.setSlot(questionIndex, SLOT.SRV, finished);
+    // The two cut lists swap roles, so neither is allocated per set.
+    this.srvCuts = previous?.cuts ?? [];
+    this.previousSrv = { targets, cuts, entry: finished };
   }
 
   /** The target's first A and first AAAA record, owned by the compressed target name; returns how many. */

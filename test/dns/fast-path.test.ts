@@ -5,11 +5,12 @@ import dns2 from 'dns2';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { answer, type AnswerOptions } from '../../dns/answer.js';
-import type { AnswerTable } from '../../dns/answer-table.js';
+import { SLOT, SLOTS, type AnswerTable } from '../../dns/answer-table.js';
 import { fastAnswer } from '../../dns/fast-path.js';
 import { queryFromPacket } from '../../dns/query.js';
 import { TableBuilder } from '../../dns/table-builder.js';
 import type { Zone } from '../../dns/zone.js';
+import type { RecordSet } from '../../dns/records.js';
 import { recordsFromFile, zoneOf } from '../helpers/zone.js';
 import { question, questionWithPointer, type Ask } from './question-bytes.js';
 
@@ -181,5 +182,69 @@ describe('random well-formed questions', () => {
     );
     // Every generated question is in the zone and of a served shape, so the property is not vacuous.
     expect(servedFast).toBe(runs);
+  });
+});
+
+describe('SRV sets that encode to the same bytes share one entry', () => {
+  it('every SRV name of both zones gets the general path\'s bytes, over UDP with EDNS and over TCP', () => {
+    let names = 0;
+    for (const zone of [served, wide]) {
+      for (const name of zone.records.srv.keys()) {
+        names++;
+        for (const ctx of [{ ...DEFAULT, rotation: 7 }, { ...DEFAULT, transport: 'tcp' as const }]) {
+          const bytes = question({ name: name.slice(0, -1), type: 33, edns: ctx.transport === 'udp' ? 4096 : undefined });
+          expect(hex(fast(zone, bytes, ctx)), name).toBe(hex(general(zone, bytes, ctx)));
+        }
+      }
+    }
+    expect(names).toBeGreaterThan(40);
+  });
+
+  it("a task's _tcp and _udp names share it; a set with other targets does not", () => {
+    const table = tableOf(wide);
+    const entry = (name: string): number => table.slots[(table.names.get(name) ?? -1) * SLOTS + SLOT.SRV] ?? -1;
+    const tcp = entry('_app-0._tcp.marathon.slave.mesos.');
+    expect(tcp).toBeGreaterThanOrEqual(0);
+    expect(entry('_app-0._udp.marathon.slave.mesos.')).toBe(tcp);
+    expect(entry('_app-1._tcp.marathon.slave.mesos.')).not.toBe(tcp);
+    // The named port's set has only some of the records: its own entry.
+    expect(entry('_http._app-0._tcp.marathon.mesos.')).not.toBe(entry('_app-0._tcp.marathon.mesos.'));
+  });
+
+  it('the same targets under a question of another shape are encoded again (the compression differs)', () => {
+    const target = { target: 'web.x.mesos.', port: 80 };
+    const other = { target: 'db.x.mesos.', port: 80 };
+    const records: RecordSet = {
+      apex: 'mesos.',
+      a: new Map([
+        ['web.x.mesos.', ['10.9.0.1']],
+        ['db.x.mesos.', ['10.9.0.2']],
+      ]),
+      aaaa: new Map(),
+      // In this order: _a and _b have the same shape (shared); _cc is longer and _a.y sits under another parent
+      // (each encoded again); _d has other targets.
+      srv: new Map([
+        ['_a._tcp.x.mesos.', [target, other]],
+        ['_b._tcp.x.mesos.', [{ ...target }, { ...other }]],
+        ['_cc._tcp.x.mesos.', [target, other]],
+        ['_a._tcp.y.mesos.', [target, other]],
+        ['_d._tcp.x.mesos.', [target]],
+      ]),
+      frameworks: [],
+      diagnostics: [],
+    };
+    const zone = zoneOf(records);
+    const table = new TableBuilder(zone).step(Number.POSITIVE_INFINITY);
+    if (table === null) throw new Error('the build did not finish');
+    tables.set(zone, table);
+    const entry = (name: string): number => table.slots[(table.names.get(name) ?? -1) * SLOTS + SLOT.SRV] ?? -1;
+    expect(entry('_b._tcp.x.mesos.')).toBe(entry('_a._tcp.x.mesos.'));
+    expect(new Set(['_a._tcp.x.mesos.', '_cc._tcp.x.mesos.', '_a._tcp.y.mesos.', '_d._tcp.x.mesos.'].map(entry)).size).toBe(4);
+    for (const name of records.srv.keys()) {
+      for (const ctx of [DEFAULT, { ...DEFAULT, transport: 'tcp' as const }]) {
+        const bytes = question({ name: name.slice(0, -1), type: 33 });
+        expect(hex(fast(zone, bytes, ctx)), name).toBe(hex(general(zone, bytes, ctx)));
+      }
+    }
   });
 });
