@@ -1,6 +1,7 @@
-// fast-check arbitraries for JSON-like upstream items that are mostly, but not always, of the right shape: for the
-// property tests of the hand-written checks against zod's schemas. Pure.
+// fast-check arbitraries for JSON-like upstream items that are mostly, but not always, of the right shape, and the
+// property that a hand-written check agrees with its zod schema over them. Pure (assertions only).
 import fc from 'fast-check';
+import { expect } from 'vitest';
 
 /** An object with each key either absent or set to its arbitrary's value. */
 export const some = <T extends Record<string, fc.Arbitrary<unknown>>>(fields: T) => fc.record(fields, { requiredKeys: [] });
@@ -13,3 +14,29 @@ export const str = fc.oneof(fc.constant(''), fc.string({ maxLength: 6 }), fc.con
 /** `.nullish()`: the value, null or undefined. */
 export const nullish = <T>(right: fc.Arbitrary<T>) => fc.oneof(right, fc.constant(null), fc.constant(undefined));
 
+
+/** A zod schema as the agreement check uses it. */
+interface Schema<D> {
+  safeParse(raw: unknown): { readonly success: true; readonly data: D } | { readonly success: false };
+}
+
+/**
+ * Checks a hand-written check against its zod schema over `runs` values of `arbitrary`: whatever the check accepts,
+ * the schema accepts, and `read` (what the caller reads of an item, defaults applied) gives the same from both. It
+ * also fails when the check accepted too few values for the comparison to mean anything.
+ */
+export function expectAgreement<F, D extends F>(arbitrary: fc.Arbitrary<unknown>, check: (raw: unknown) => F | null, schema: Schema<D>, read: (fields: F) => unknown, runs = 5000): void {
+  let accepted = 0;
+  fc.assert(
+    fc.property(arbitrary, (raw) => {
+      const fast = check(raw);
+      if (fast === null) return;
+      accepted++;
+      const zod = schema.safeParse(raw);
+      expect(zod.success).toBe(true);
+      if (zod.success) expect(read(fast)).toEqual(read(zod.data));
+    }),
+    { numRuns: runs },
+  );
+  expect(accepted).toBeGreaterThan(runs / 50);
+}

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { marathonTaskFields, type MarathonTaskFields } from '../../state-poller/marathon-fast.js';
 import { marathonTaskSchema } from '../../state-poller/marathon-types.js';
-import { mostly, nullish, some, str } from '../helpers/shape-arbitraries.js';
+import { expectAgreement, mostly, nullish, some, str } from '../helpers/shape-arbitraries.js';
 
 /** What marathon-normalize reads of a task, with its defaults applied. */
 function readTask(task: MarathonTaskFields) {
@@ -34,19 +34,7 @@ const taskArb = mostly(
 
 describe('marathonTaskFields', () => {
   it('accepts only what marathonTaskSchema accepts, with the same values as normalize reads them', () => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(taskArb, (raw) => {
-        const fast = marathonTaskFields(raw);
-        if (fast === null) return;
-        accepted++;
-        const zod = marathonTaskSchema.safeParse(raw);
-        expect(zod.success).toBe(true);
-        if (zod.success) expect(readTask(fast)).toEqual(readTask(zod.data));
-      }),
-      { numRuns: 5000 },
-    );
-    expect(accepted).toBeGreaterThan(100);
+    expectAgreement(taskArb, marathonTaskFields, marathonTaskSchema, readTask);
   });
 
   it('takes every task zod accepts among well-formed shapes', () => {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { statusFields, taskFields, type StatusFields, type TaskFields } from '../../state-poller/mesos-fast.js';
 import { mesosStatusSchema, mesosTaskSchema } from '../../state-poller/mesos-types.js';
-import { mostly, nullish, some, str } from '../helpers/shape-arbitraries.js';
+import { expectAgreement, mostly, nullish, some, str } from '../helpers/shape-arbitraries.js';
 
 /** What normalize.ts reads of a task, with its defaults applied (null and absent read alike). */
 function readTask(task: TaskFields) {
@@ -61,20 +61,7 @@ const statusArb = mostly(
 
 describe('taskFields', () => {
   it('accepts only what mesosTaskSchema accepts, with the same values as normalize reads them', () => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(taskArb, (raw) => {
-        const fast = taskFields(raw);
-        const zod = mesosTaskSchema.safeParse(raw);
-        if (fast === null) return;
-        accepted++;
-        expect(zod.success).toBe(true);
-        if (zod.success) expect(readTask(fast)).toEqual(readTask(zod.data));
-      }),
-      { numRuns: 5000 },
-    );
-    // Both sides of the comparison were exercised, not only the deferring one.
-    expect(accepted).toBeGreaterThan(100);
+    expectAgreement(taskArb, taskFields, mesosTaskSchema, readTask);
   });
 
   it('takes every task zod accepts among well-formed shapes (so normal states never need zod)', () => {
@@ -120,19 +107,7 @@ describe('taskFields', () => {
 
 describe('statusFields', () => {
   it('accepts only what mesosStatusSchema accepts, with the same values as normalize reads them', () => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(statusArb, (raw) => {
-        const fast = statusFields(raw);
-        const zod = mesosStatusSchema.safeParse(raw);
-        if (fast === null) return;
-        accepted++;
-        expect(zod.success).toBe(true);
-        if (zod.success) expect(readStatus(fast)).toEqual(readStatus(zod.data));
-      }),
-      { numRuns: 5000 },
-    );
-    expect(accepted).toBeGreaterThan(100);
+    expectAgreement(statusArb, statusFields, mesosStatusSchema, readStatus);
   });
 
   it('rejects an infinite timestamp, a label without a key and a non-string address, as zod does', () => {
