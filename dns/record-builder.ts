@@ -22,8 +22,8 @@ export interface EnumeratedRecord {
 const MAX_NAME_LENGTH = 254;
 /** Record sets up to this size are searched for duplicates; larger ones get a Set. */
 const SCAN_LIMIT = 64;
-/** Sets copied between yields of trim() (a few milliseconds' worth). */
-const TRIM_PER_STEP = 8192;
+/** Sets visited between yields of trim() (well under a millisecond's worth). */
+const TRIM_PER_STEP = 4096;
 
 /**
  * One name as published: `name` is the fitted name, or null (with the reason) when DNS cannot carry it. The slot
@@ -89,7 +89,7 @@ export class RecordBuilder {
   readonly diagnostics: Diagnostic[] = [];
   /**
    * Sets that grew by push: V8 reserves room as an array grows (17 slots after the first push, then half as much again
-   * each time), which is most of a small set's memory. trimmed() copies them to their size once the build is done.
+   * each time), which is most of a small set's memory. trim() copies them to their size once the build is done.
    */
   private readonly grown = new Set<unknown[]>();
   /** Value keys of the record sets that grew past SCAN_LIMIT. */
@@ -174,19 +174,22 @@ export class RecordBuilder {
 
   /**
    * Every set that grew, replaced by a copy of its own size (the maps keep their order: only values change). A
-   * generator, so that a build in slices also trims in slices; each yield is after TRIM_PER_STEP sets.
+   * generator, so that a build in slices also trims in slices; it yields after every TRIM_PER_STEP sets it visits.
    */
   *trim(): Generator<void, void> {
-    let done = 0;
-    for (const map of [this.a, this.aaaa, this.srv] as Map<string, unknown[]>[]) {
-      for (const [name, values] of map) {
-        if (!this.grown.has(values)) continue;
-        map.set(name, values.slice());
-        if (++done % TRIM_PER_STEP === 0) yield;
-      }
-    }
+    yield* this.trimMap(this.a);
+    yield* this.trimMap(this.aaaa);
+    yield* this.trimMap(this.srv);
     this.grown.clear();
     this.index.clear();
+  }
+
+  private *trimMap<T>(map: Map<string, T[]>): Generator<void, void> {
+    let visited = 0;
+    for (const [name, values] of map) {
+      if (this.grown.has(values)) map.set(name, values.slice());
+      if (++visited % TRIM_PER_STEP === 0) yield;
+    }
   }
 
   /** Whether `value` is new in `values` (and remembers its key once the set is indexed). */

@@ -328,5 +328,6 @@ export function buildRecords(state: MesosState | null, options: RecordOptions): 
 export function masterRecordsOnly(domain: string, masters: readonly HostPort[], leader: HostPort | null): RecordSet {
   const out = new RecordBuilder();
   addMasterRecords(out, domain, masters, leader);
+  runToEnd(out.trim());
   return { apex: `${domain}.`, a: out.a, aaaa: out.aaaa, srv: out.srv, frameworks: [], diagnostics: out.diagnostics };
 }

@@ -8,6 +8,9 @@ import type { SrvTarget } from './records.js';
 import { QUESTION_POINTER, TYPE, ipv6Bytes } from './wire.js';
 import type { Zone } from './zone.js';
 
+/** How many of the SRV sets encoded last a new set is compared with (see recentSrv). */
+const RECENT_SRV_SETS = 2;
+
 /** Bytes of an A or AAAA record after its owner: type, class, TTL, RDLENGTH (what head() writes), address. */
 const A_TAIL = 10 + 4;
 const AAAA_TAIL = 10 + 16;
@@ -45,13 +48,13 @@ export class TableBuilder {
   private a: Iterator<[string, readonly string[]]>;
   private aaaa: Iterator<[string, readonly string[]]>;
   private srv: Iterator<[string, readonly SrvTarget[]]>;
-  /** Scratch: the compression cuts of the SRV set being encoded, one per record. */
-  private srvCuts: number[] = [];
   /**
-   * The SRV set encoded last, so that the next one can take its entry when their bytes are the same: a task's _tcp
-   * and _udp names (the same targets, a question of the same shape) are most of a large zone's SRV bytes.
+   * The SRV sets encoded last (with each record's compression cut), so that a set can take one's entry when their
+   * bytes are the same: a task's _tcp and _udp names (the same targets, a question of the same shape) are most of a
+   * large zone's SRV bytes. Two, because a task without DiscoveryInfo has its names in the order _tcp.fw.slave,
+   * _tcp.fw, _udp.fw.slave, _udp.fw.
    */
-  private previousSrv: { readonly targets: readonly SrvTarget[]; readonly cuts: number[]; readonly entry: number } | null = null;
+  private readonly recentSrv: { readonly targets: readonly SrvTarget[]; readonly cuts: readonly number[]; readonly entry: number }[] = [];
   /** Names with answers of two or more types, whose ANY entry is built last. */
   private readonly mixed: number[] = [];
   private mixedDone = 0;
@@ -214,8 +217,7 @@ export class TableBuilder {
     if (questionIndex < 0 || targets.length === 0) return;
     // Where each record's target is cut for compression against this question. Targets come in runs (a task's
     // ports share its target): each run's target is looked up once.
-    const cuts = this.srvCuts;
-    cuts.length = 0;
+    const cuts: number[] = [];
     let last = '';
     let lastCuts = 0;
     for (const { target } of targets) {
@@ -225,9 +227,9 @@ export class TableBuilder {
       }
       cuts.push(lastCuts);
     }
-    const previous = this.previousSrv;
-    if (previous !== null && sameSrvBytes(previous.targets, previous.cuts, targets, cuts)) {
-      this.setSlot(questionIndex, SLOT.SRV, previous.entry);
+    const same = this.recentSrv.find((recent) => sameSrvBytes(recent.targets, recent.cuts, targets, cuts));
+    if (same !== undefined) {
+      this.setSlot(questionIndex, SLOT.SRV, same.entry);
       return;
     }
     const arena = this.store.arena;
@@ -263,9 +265,8 @@ export class TableBuilder {
     }
     const finished = this.store.finish(entry, answersEnd, targets.length, additional);
     this.setSlot(questionIndex, SLOT.SRV, finished);
-    // The two cut lists swap roles, so neither is allocated per set.
-    this.srvCuts = previous?.cuts ?? [];
-    this.previousSrv = { targets, cuts, entry: finished };
+    if (this.recentSrv.length === RECENT_SRV_SETS) this.recentSrv.shift();
+    this.recentSrv.push({ targets, cuts, entry: finished });
   }
 
   /** The target's first A and first AAAA record, owned by the compressed target name; returns how many. */

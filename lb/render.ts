@@ -74,9 +74,10 @@ function chunkOf(lines: readonly Line[], owner: string | null): Chunk {
 
 /**
  * The chunk of rendered texts, as chunkOf(texts' linesOf) gives it but without a Line per line (a backend's
- * server lines are most of a large config): each non-empty text ends in one newline.
+ * server lines are most of a large config): empty texts are left out, and a newline is added to a text that does
+ * not end in one.
  */
-function textChunk(texts: readonly string[], owner: string | null): Chunk {
+export function textChunk(texts: readonly string[], owner: string | null): Chunk {
   const pieces: string[] = [];
   let lines = 0;
   for (const t of texts) {

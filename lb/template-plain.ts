@@ -16,7 +16,8 @@ export type PlainValue = string | number | readonly string[];
 /**
  * A renderer that gives what Handlebars (`noEscape`, `strict`) gives for the program, or null when the program needs
  * Handlebars: a block, a helper call, a path with dots or `this`, a data variable, or a name that is also a helper
- * (Handlebars would call the helper). A name missing from `vars` reads as '', as Handlebars reads an empty default.
+ * (Handlebars would call the helper), or a name Object.prototype has. A name missing from `vars` reads as '', as
+ * Handlebars reads an empty default.
  */
 export function plainRenderer(body: readonly PlainNode[], helperNames: ReadonlySet<string>): ((vars: Readonly<Record<string, PlainValue>>) => string) | null {
   // Literal text as a string, a placeholder as its name; empty text is dropped, as Handlebars' compiler drops it.
@@ -33,7 +34,8 @@ export function plainRenderer(body: readonly PlainNode[], helperNames: ReadonlyS
     const name = path.original;
     const segments = path.parts;
     if (typeof name !== 'string' || path.data === true || path.depth !== 0 || !Array.isArray(segments) || segments.length !== 1 || segments[0] !== name) return null;
-    if (helperNames.has(name)) return null;
+    // A name Object.prototype has (toString…) would read as its function when missing from `vars`: Handlebars then.
+    if (helperNames.has(name) || name in Object.prototype) return null;
     parts.push({ name });
   }
   return (vars) => {
@@ -41,7 +43,8 @@ export function plainRenderer(body: readonly PlainNode[], helperNames: ReadonlyS
     // with JavaScript's `+`: two numbers are summed ({{a}}{{b}} with 1 and 2 gives "3"). The same rule is kept here.
     let out: string | number = '';
     for (let i = 0; i < parts.length; i++) {
-      const part = parts[i] as (typeof parts)[number];
+      const part = parts[i];
+      if (part === undefined) continue;
       const raw = 'text' in part ? part.text : vars[part.name];
       // A missing value appends '' (Handlebars: `value != null ? value : ""`); arrays join with commas.
       const value = raw === undefined || raw === null ? '' : typeof raw === 'number' ? raw : String(raw);

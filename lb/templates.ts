@@ -112,11 +112,10 @@ export function compileTemplate(name: string, text: string, syntax: TemplateSynt
   }
   const defaults = Object.fromEntries(spec.vars.map((v) => [v, '']));
   const server = syntax === 'hbs' && isServerCheckTemplate(name);
-  // The checks above passed, so the plain renderer reads only names of the spec, all of them in `defaults`.
+  // The checks above passed, so the plain renderer reads only names of the spec. It reads a missing one as '' itself
+  // (it refuses names Object.prototype has), so it is not given the defaults: merging them made an object per
+  // rendered fragment (every server line). Handlebars is.
   const plain = engine === 'auto' ? plainRenderer(ast.body, HELPER_NAMES) : null;
-  // A plain renderer reads a missing name as '' itself, so it is not given the defaults: merging them made an object
-  // per rendered fragment (every server line). No spec name is a property of Object.prototype, so a missing one
-  // really reads as undefined.
   const run = plain ?? ((vars: Readonly<Record<string, unknown>>) => template({ ...defaults, ...vars }));
   return {
     ok: true,

@@ -5,7 +5,8 @@ import { isFiniteNumber, isNullish, isObject, isPort, nullishArrayOf, nullishStr
 /**
  * The fields of a task that normalize.ts reads. Defaults are left to the reader (`?? ''`), so that a raw task that
  * passes the checks can be read as it is, without a copy. zod's output (defaults applied) is one of these too, and
- * normalize.ts reads both through this type, so a schema that drifts from it does not compile.
+ * normalize.ts reads both through this type, so a schema whose output no longer fits it does not compile; a schema
+ * made stricter still compiles, and the property tests against the schemas catch that.
  */
 export interface TaskFields {
   readonly id: string;

@@ -186,21 +186,28 @@ describe('random well-formed questions', () => {
 });
 
 describe('SRV sets that encode to the same bytes share one entry', () => {
-  it('every SRV name of both zones gets the general path\'s bytes, over UDP with EDNS and over TCP', () => {
+  it('every SRV name of both zones gets the general path\'s bytes: SRV and ANY, plain UDP, EDNS and TCP', () => {
     let names = 0;
+    const ways: [Context, number | null][] = [
+      [{ ...DEFAULT, rotation: 7 }, null],
+      [{ ...DEFAULT, rotation: 3 }, 4096],
+      [{ ...DEFAULT, transport: 'tcp' }, null],
+    ];
     for (const zone of [served, wide]) {
       for (const name of zone.records.srv.keys()) {
         names++;
-        for (const ctx of [{ ...DEFAULT, rotation: 7 }, { ...DEFAULT, transport: 'tcp' as const }]) {
-          const bytes = question({ name: name.slice(0, -1), type: 33, edns: ctx.transport === 'udp' ? 4096 : undefined });
-          expect(hex(fast(zone, bytes, ctx)), name).toBe(hex(general(zone, bytes, ctx)));
+        for (const type of [33, 255]) {
+          for (const [ctx, edns] of ways) {
+            const bytes = question({ name: name.slice(0, -1), type, edns });
+            expect(hex(fast(zone, bytes, ctx)), `${name} ${type}`).toBe(hex(general(zone, bytes, ctx)));
+          }
         }
       }
     }
     expect(names).toBeGreaterThan(40);
   });
 
-  it("a task's _tcp and _udp names share it; a set with other targets does not", () => {
+  it("a task's _tcp and _udp names share it (with DiscoveryInfo, next to each other); other targets do not", () => {
     const table = tableOf(wide);
     const entry = (name: string): number => table.slots[(table.names.get(name) ?? -1) * SLOTS + SLOT.SRV] ?? -1;
     const tcp = entry('_app-0._tcp.marathon.slave.mesos.');
@@ -222,13 +229,19 @@ describe('SRV sets that encode to the same bytes share one entry', () => {
       ]),
       aaaa: new Map(),
       // In this order: _a and _b have the same shape (shared); _cc is longer and _a.y sits under another parent
-      // (each encoded again); _d has other targets.
+      // (each encoded again); _d has other targets; _e the same shape and targets as _a but another port.
       srv: new Map([
         ['_a._tcp.x.mesos.', [target, other]],
         ['_b._tcp.x.mesos.', [{ ...target }, { ...other }]],
+        ['_e._tcp.x.mesos.', [target, { ...other, port: 81 }]],
         ['_cc._tcp.x.mesos.', [target, other]],
         ['_a._tcp.y.mesos.', [target, other]],
         ['_d._tcp.x.mesos.', [target]],
+        // A task without DiscoveryInfo: _tcp under slave, _tcp, then _udp of each (two sets apart).
+        ['_t._tcp.x.slave.mesos.', [other]],
+        ['_t._tcp.x.mesos.', [target]],
+        ['_t._udp.x.slave.mesos.', [other]],
+        ['_t._udp.x.mesos.', [target]],
       ]),
       frameworks: [],
       diagnostics: [],
@@ -239,9 +252,11 @@ describe('SRV sets that encode to the same bytes share one entry', () => {
     tables.set(zone, table);
     const entry = (name: string): number => table.slots[(table.names.get(name) ?? -1) * SLOTS + SLOT.SRV] ?? -1;
     expect(entry('_b._tcp.x.mesos.')).toBe(entry('_a._tcp.x.mesos.'));
-    expect(new Set(['_a._tcp.x.mesos.', '_cc._tcp.x.mesos.', '_a._tcp.y.mesos.', '_d._tcp.x.mesos.'].map(entry)).size).toBe(4);
+    expect(new Set(['_a._tcp.x.mesos.', '_cc._tcp.x.mesos.', '_a._tcp.y.mesos.', '_d._tcp.x.mesos.', '_e._tcp.x.mesos.'].map(entry)).size).toBe(5);
+    expect(entry('_t._udp.x.slave.mesos.')).toBe(entry('_t._tcp.x.slave.mesos.'));
+    expect(entry('_t._udp.x.mesos.')).toBe(entry('_t._tcp.x.mesos.'));
     for (const name of records.srv.keys()) {
-      for (const ctx of [DEFAULT, { ...DEFAULT, transport: 'tcp' as const }]) {
+      for (const ctx of [DEFAULT, { ...DEFAULT, rotation: 1 }, { ...DEFAULT, transport: 'tcp' as const }]) {
         const bytes = question({ name: name.slice(0, -1), type: 33 });
         expect(hex(fast(zone, bytes, ctx)), name).toBe(hex(general(zone, bytes, ctx)));
       }

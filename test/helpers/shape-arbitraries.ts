@@ -14,7 +14,6 @@ export const str = fc.oneof(fc.constant(''), fc.string({ maxLength: 6 }), fc.con
 /** `.nullish()`: the value, null or undefined. */
 export const nullish = <T>(right: fc.Arbitrary<T>) => fc.oneof(right, fc.constant(null), fc.constant(undefined));
 
-
 /** A zod schema as the agreement check uses it. */
 interface Schema<D> {
   safeParse(raw: unknown): { readonly success: true; readonly data: D } | { readonly success: false };

@@ -1,4 +1,5 @@
 // Stable server ids: every `server NAME ADDR id N` line marathon-lb wrote in the recorded configs is reproduced.
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -30,6 +31,10 @@ describe('marathon-lb server ids', () => {
     expect(second).not.toBe(first);
     expect(second).toBeGreaterThan(0);
     expect(serverId('agent1_1_1_1_1_1024', new Set([first]))).toBe(second);
+    // marathon-lb's rehash: sha256 of the name, a space and the previous hex digest.
+    const hex = createHash('sha256').update('agent1_1_1_1_1_1024').digest('hex');
+    const rehashed = createHash('sha256').update(`agent1_1_1_1_1_1024 ${hex}`).digest('hex');
+    expect(second).toBe(Number(BigInt(`0x${rehashed}`) % 32767n));
   });
 
   it.each([

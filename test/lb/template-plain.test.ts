@@ -33,6 +33,11 @@ describe('plain templates', () => {
     expect(handlebarsOnly).toEqual(['HEAD']);
   });
 
+  it('leaves to Handlebars a name Object.prototype has (missing from the vars, it would read as a function)', () => {
+    for (const name of ['toString', 'constructor', 'valueOf']) expect(plainRenderer(hb.parse(`a {{${name}}}`).body, helpers)).toBeNull();
+    expect(plainRenderer(hb.parse('a {{backend}}').body, helpers)?.({})).toBe('a ');
+  });
+
   it.each(TEMPLATE_NAMES)('HAPROXY_%s renders as Handlebars renders it', (name) => {
     const { fast, slow } = both(name, shipped(name), 'hbs');
     if (!fast.ok || !slow.ok) throw new Error(`${name} does not compile`);
