@@ -123,25 +123,22 @@ export class RecordBuilder {
     const name = this.nameOf(slot);
     const family = isIP(ip);
     if (name === null || family === 0) return null;
+    const rtype = family === 4 ? 'A' : 'AAAA';
     let values = family === 4 ? slot.a : slot.aaaa;
     if (values === undefined) {
       const map = family === 4 ? this.a : this.aaaa;
-      values = map.get(name);
-      if (values === undefined) {
-        // A set's first value is never a duplicate. A literal holds exactly one value; `[]` + push would reserve 17.
-        values = [ip];
-        map.set(name, values);
-        if (family === 4) slot.a = values;
-        else slot.aaaa = values;
-        return this.enumerate ? { name, host: ip, rtype: family === 4 ? 'A' : 'AAAA' } : null;
-      }
+      const found = map.get(name);
+      // A set's first value is never a duplicate. A literal holds exactly one value; `[]` + push would reserve 17.
+      values = found ?? [ip];
+      if (found === undefined) map.set(name, values);
       if (family === 4) slot.a = values;
       else slot.aaaa = values;
+      if (found === undefined) return this.published(name, ip, rtype);
     }
     if (!this.addOnce(values, ip)) return null;
     values.push(ip);
     this.grown.add(values);
-    return this.enumerate ? { name, host: ip, rtype: family === 4 ? 'A' : 'AAAA' } : null;
+    return this.published(name, ip, rtype);
   }
 
   service(at: NameSlot | string, to: NameSlot | string, port: number): EnumeratedRecord | null {
@@ -157,19 +154,21 @@ export class RecordBuilder {
     }
     let values = slot.srv;
     if (values === undefined) {
-      values = this.srv.get(name);
-      if (values === undefined) {
-        values = [value];
-        this.srv.set(name, values);
-        slot.srv = values;
-        return this.enumerate ? { name, host: keyOf(value), rtype: 'SRV' } : null;
-      }
+      const found = this.srv.get(name);
+      values = found ?? [value];
+      if (found === undefined) this.srv.set(name, values);
       slot.srv = values;
+      if (found === undefined) return this.published(name, value, 'SRV');
     }
     if (!this.addOnce(values, value)) return null;
     values.push(value);
     this.grown.add(values);
-    return this.enumerate ? { name, host: keyOf(value), rtype: 'SRV' } : null;
+    return this.published(name, value, 'SRV');
+  }
+
+  /** A record just added, as /v1/enumerate shows it; null when this build does not enumerate. */
+  private published(name: string, value: string | SrvTarget, rtype: EnumeratedRecord['rtype']): EnumeratedRecord | null {
+    return this.enumerate ? { name, host: keyOf(value), rtype } : null;
   }
 
   /**

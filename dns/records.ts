@@ -216,21 +216,17 @@ interface StepCount {
   tasks: number;
 }
 
-/** What repeats across one build's tasks, computed once each: agents' id tails (tasks share a few agents). */
-interface BuildMemo {
-  readonly agentTails: Map<string, string>;
-}
-
-function agentTail(memo: BuildMemo, agentId: string): string {
-  let tail = memo.agentTails.get(agentId);
+/** An agent's id tail, computed once per build (`tails`): tasks share a few agents. */
+function agentTail(tails: Map<string, string>, agentId: string): string {
+  let tail = tails.get(agentId);
   if (tail === undefined) {
     tail = slaveIdTail(agentId);
-    memo.agentTails.set(agentId, tail);
+    tails.set(agentId, tail);
   }
   return tail;
 }
 
-function* addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions, agents: ReadonlyMap<string, readonly string[]>, count: StepCount, memo: BuildMemo): Generator<void, EnumeratedFramework> {
+function* addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions, agents: ReadonlyMap<string, readonly string[]>, count: StepCount, agentTails: Map<string, string>): Generator<void, EnumeratedFramework> {
   const tail = `.${options.domain}.`;
   const fname = domainFrag(fw.name, options.spec);
   const tasks: EnumeratedTask[] = [];
@@ -249,7 +245,7 @@ function* addFramework(out: RecordBuilder, fw: Framework, options: RecordOptions
     if (++count.tasks % TASKS_PER_STEP === 0) yield;
     const agentIps = agents.get(task.agentId) ?? [];
     const taskIps = taskAddresses(task, agentIps, options.ipSources);
-    const suffix = `-${taskIdHash(task.id)}-${agentTail(memo, task.agentId)}`;
+    const suffix = `-${taskIdHash(task.id)}-${agentTail(agentTails, task.agentId)}`;
     const names: string[] = [];
     // Task and DiscoveryInfo names repeat in every task of an app: labelled once per framework (memoLabel).
     if (task.discovery !== null) {
@@ -301,8 +297,8 @@ export function* recordSteps(state: MesosState | null, options: RecordOptions): 
       out.service(`_slave._tcp${tail}`, `slave${tail}`, agent.port);
     }
     const count: StepCount = { tasks: 0 };
-    const memo: BuildMemo = { agentTails: new Map() };
-    for (const fw of state.frameworks) frameworks.push(yield* addFramework(out, fw, options, agents, count, memo));
+    const agentTails = new Map<string, string>();
+    for (const fw of state.frameworks) frameworks.push(yield* addFramework(out, fw, options, agents, count, agentTails));
   }
   if (options.nsName.endsWith(tail) || options.nsName === `${options.domain}.`) {
     for (const ip of options.nsAddresses) out.address(options.nsName, ip);

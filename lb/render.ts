@@ -68,14 +68,10 @@ interface Chunk {
   readonly owner: string | null;
 }
 
-function chunkOf(lines: readonly Line[], owner: string | null): Chunk {
-  return { text: lines.map((l) => `${l.text}\n`).join(''), lines: lines.length, owner };
-}
-
 /**
- * The chunk of rendered texts, as chunkOf(texts' linesOf) gives it but without a Line per line (a backend's
- * server lines are most of a large config): empty texts are left out, and a newline is added to a text that does
- * not end in one.
+ * The chunk of rendered texts, as splitting them into lines (linesOf) and ending each line in a newline gives it,
+ * but without a Line per line (a backend's server lines are most of a large config): empty texts are left out, and
+ * a newline is added to a text that does not end in one.
  */
 export function textChunk(texts: readonly string[], owner: string | null): Chunk {
   const pieces: string[] = [];
@@ -142,7 +138,7 @@ export function renderConfig(view: HaproxyView, templates: TemplateSet): Rendere
   const out: Chunk[] = [];
   const textOf = (s: ServiceView): ServiceText => serviceText(s, templates);
   const head = (name: string, vars: TemplateVars = view.head): void => {
-    out.push(chunkOf(linesOf(renderFragment({ template: name, vars, perPort: false }, templates, null), null), null));
+    out.push(textChunk([renderFragment({ template: name, vars, perPort: false }, templates, null)], null));
   };
   const rules = (buckets: readonly (readonly Line[])[]): void => {
     for (const bucket of buckets) for (const line of bucket) out.push({ text: `${line.text}\n`, lines: 1, owner: line.owner });
