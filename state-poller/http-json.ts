@@ -1,7 +1,7 @@
 // GET an upstream JSON body over HTTP (undici) with a timeout, a status check and optional basic auth, compared with
-// the body already accepted as it arrives. I/O: network. Shared by the Mesos and Marathon sources (same error codes).
+// the body already accepted (its block prints) as it arrives. I/O: network. Shared by the Mesos and Marathon sources (same error codes).
 import { request, type Dispatcher } from 'undici';
-import { BodyCollector, type Body } from './body.js';
+import { BodyCollector, type KnownBody, type Received } from './body.js';
 import { SwitchyardError } from './errors.js';
 
 export interface GetJsonOptions {
@@ -12,10 +12,10 @@ export interface GetJsonOptions {
 }
 
 /**
- * The body of a 200 answer, and whether it equals `known` (compared as it arrives); throws SWY_UPSTREAM_UNAVAILABLE
+ * The body of a 200 answer, or `unchanged` when it is `known` again (block prints compared as it arrives); throws SWY_UPSTREAM_UNAVAILABLE
  * (network, timeout) or SWY_UPSTREAM_HTTP_STATUS (not 200).
  */
-export async function getBody(url: string, options: GetJsonOptions, known: Body | null = null): Promise<{ body: Body; unchanged: boolean }> {
+export async function getBody(url: string, options: GetJsonOptions, known: KnownBody | null = null): Promise<Received> {
   const headers: Record<string, string> = { 'user-agent': 'switchyard', accept: 'application/json' };
   if (options.basicAuth !== null) headers.authorization = `Basic ${Buffer.from(options.basicAuth).toString('base64')}`;
   try {
@@ -38,7 +38,7 @@ export async function getBody(url: string, options: GetJsonOptions, known: Body 
       response.body.once('end', resolve);
       response.body.once('error', reject);
     });
-    return collector.finish();
+    return await collector.finish();
   } catch (error) {
     if (error instanceof SwitchyardError) throw error;
     const reason = error instanceof Error ? error.message : String(error);

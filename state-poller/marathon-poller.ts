@@ -2,7 +2,7 @@
 // by every (re)connection of that stream, by a periodic resync and by a watched file. I/O shell: network, timers, DNS.
 import type { Logger } from 'pino';
 import { stillServed, type Accepted } from './accepted.js';
-import { parseBody } from './body.js';
+import { KnownBody, parseBody, type Body } from './body.js';
 import { Coalescer } from './coalescer.js';
 import { DiagnosticLog } from './diagnostic-log.js';
 import { Progress } from './progress.js';
@@ -185,20 +185,26 @@ export class MarathonPoller {
     const progress = store.snapshot.marathon === null ? new Progress(logger, 'loading the Marathon apps') : null;
     try {
       progress?.at('fetching');
-      const fetched = await source.fetch(this.accepted?.body ?? null);
+      const accepted = this.accepted;
+      const fetched = await source.fetch(accepted?.known ?? null);
       let doc: unknown;
+      // What to keep once the apps are accepted: what is kept already, when it is the same body.
+      let keep: KnownBody | Body;
       if (fetched.unchanged) {
+        if (accepted === null) throw new Error(`${fetched.from}: a source answered unchanged with nothing accepted`);
         // The same apps: nothing rebuilt (the pipeline still checks its files), unless a task host resolves elsewhere.
-        if (this.accepted !== null && (await stillServed(this.accepted, async (names) => new Map(Object.entries(await this.resolveHosts(names)))))) {
+        if (await stillServed(accepted, async (names) => new Map(Object.entries(await this.resolveHosts(names))))) {
           store.confirm('marathon', now());
           this.count.unchanged += 1;
           this.count.lastDurationMs = now() - started;
           logger.debug({ from: fetched.from, reason }, 'marathon apps unchanged');
           return { ok: true, generation: store.snapshot.generation };
         }
-        doc = await parseBody(fetched.body, fetched.from);
+        doc = await parseBody(await accepted.known.body(), fetched.from);
+        keep = accepted.known;
       } else {
         doc = fetched.doc;
+        keep = fetched.body;
       }
       progress?.at('checking the apps');
       // In slices: 10k apps take about a second, and the DNS server (in the same process) answers in between.
@@ -209,7 +215,7 @@ export class MarathonPoller {
       progress?.at('resolving host names', { apps: normalized.state.apps.length });
       const state: MarathonState = { ...normalized.state, hosts: await this.resolveHosts(marathonHostnames(normalized.state)) };
       const snapshot = store.acceptMarathon(state, normalized.diagnostics, now());
-      this.accepted = { body: fetched.body, hosts: new Map(Object.entries(state.hosts)) };
+      this.accepted = { known: keep instanceof KnownBody ? keep : await KnownBody.of(keep), hosts: new Map(Object.entries(state.hosts)) };
       this.count.lastDurationMs = now() - started;
       progress?.done({ apps: state.apps.length });
       this.diagnostics.report(normalized.diagnostics);

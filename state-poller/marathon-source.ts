@@ -1,7 +1,7 @@
 // Fetches GET /v2/apps?embed=apps.tasks from Marathon, trying the configured URLs in order (undici).
 // I/O: network. The first URL that answers is asked first next time, as marathon-lb does.
 import { Agent, type Dispatcher } from 'undici';
-import { fetchedFrom, type Body, type Fetched } from './body.js';
+import { fetchedFrom, type Fetched, type KnownBody } from './body.js';
 import { firstThatAnswers, getBody, preferFirst } from './http-json.js';
 
 export interface MarathonSourceOptions {
@@ -24,8 +24,8 @@ export class MarathonSource {
     this.dispatcher = options.dispatcher ?? (this.ownAgent as Agent);
   }
 
-  /** `known` is the body last accepted: an equal answer comes back `unchanged`, without being parsed. */
-  async fetch(known: Body | null = null): Promise<Fetched> {
+  /** `known` is what was kept of the body last accepted: the same answer comes back `unchanged`, without being parsed. */
+  async fetch(known: KnownBody | null = null): Promise<Fetched> {
     const bases = this.options.urls.map((url) => url.replace(/\/+$/, ''));
     const { value, from } = await firstThatAnswers(preferFirst(bases, this.preferred), 'Marathon', async (base) => {
       const url = `${base}/v2/apps?embed=apps.tasks`;

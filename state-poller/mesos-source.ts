@@ -2,7 +2,7 @@
 // I/O: network. Returns the body and, unless it equals the one already accepted, the parsed document; checking its
 // shape is the poller's job.
 import type { Dispatcher } from 'undici';
-import { fetchedFrom, parseBody, type Body, type Fetched } from './body.js';
+import { fetchedFrom, parseBody, type Fetched, type KnownBody, type Received } from './body.js';
 import type { HostPort } from './model.js';
 import { firstThatAnswers, getBody, preferFirst } from './http-json.js';
 import { parseUpid } from './upid.js';
@@ -28,9 +28,9 @@ export class MesosSource {
 
   /**
    * Tries the last good master, then every configured master in order; throws SWY_UPSTREAM_UNAVAILABLE if all fail.
-   * `known` is the body the poller last accepted: a state equal to it comes back `unchanged`, without being parsed.
+   * `known` is what the poller kept of the body it last accepted: that state again comes back `unchanged`, without being parsed.
    */
-  async fetch(known: Body | null = null): Promise<Fetched> {
+  async fetch(known: KnownBody | null = null): Promise<Fetched> {
     const byRaw = new Map(this.options.masters.map((m) => [m.raw, m]));
     const order = preferFirst([...byRaw.keys()], this.preferred);
     const { value, from } = await firstThatAnswers(order, 'Mesos master', (raw) => this.fetchFromMaster(byRaw.get(raw) as HostPort, known));
@@ -39,11 +39,11 @@ export class MesosSource {
   }
 
   /** GET /master/state; when the state names another leader, fetch once more from the leader's IP on the same port. */
-  private async fetchFromMaster(master: HostPort, known: Body | null): Promise<Fetched> {
+  private async fetchFromMaster(master: HostPort, known: KnownBody | null): Promise<Fetched> {
     const { received, url } = await this.get(master.host, master.port, known);
-    const { body } = received;
     // The accepted state came from a leader, so a body equal to it names this master as the leader: no redirect.
-    if (received.unchanged) return { from: master.raw, body, unchanged: true };
+    if (received.unchanged) return { from: master.raw, unchanged: true };
+    const { body } = received;
     const doc = await parseBody(body, url);
     const leader = typeof doc === 'object' && doc !== null && 'leader' in doc ? (doc as { leader: unknown }).leader : null;
     const leaderAddress = typeof leader === 'string' ? parseUpid(leader) : null;
@@ -52,10 +52,10 @@ export class MesosSource {
       const redirected = await this.get(leaderAddress.host, master.port, known);
       return fetchedFrom(redirected.received, `${leaderAddress.host}:${master.port}`, redirected.url);
     }
-    return { from: master.raw, body, unchanged: false, doc };
+    return { from: master.raw, unchanged: false, body, doc };
   }
 
-  private async get(host: string, port: number, known: Body | null): Promise<{ received: { body: Body; unchanged: boolean }; url: string }> {
+  private async get(host: string, port: number, known: KnownBody | null): Promise<{ received: Received; url: string }> {
     const url = `${this.options.https ? 'https' : 'http'}://${hostForUrl(host)}:${port}/master/state`;
     const received = await getBody(url, {
       timeoutMs: this.options.timeoutMs,

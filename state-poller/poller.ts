@@ -3,7 +3,7 @@
 import { lookup } from 'node:dns/promises';
 import type { Logger } from 'pino';
 import { stillServed, type Accepted } from './accepted.js';
-import { parseBody, type Body, type Fetched } from './body.js';
+import { KnownBody, parseBody, type Body, type Fetched } from './body.js';
 import { asSwitchyardError, SwitchyardError } from './errors.js';
 import { DiagnosticLog } from './diagnostic-log.js';
 import { Progress } from './progress.js';
@@ -13,8 +13,8 @@ import { SingleFlight } from './single-flight.js';
 import type { SnapshotStore } from './store.js';
 
 export interface StateSource {
-  /** `known` is the body last accepted: a source answers `unchanged` for an equal body instead of parsing it. */
-  fetch(known: Body | null): Promise<Fetched>;
+  /** `known` is what was kept of the body last accepted: a source answers `unchanged` for that body again instead of parsing it. */
+  fetch(known: KnownBody | null): Promise<Fetched>;
   /** Sources that can tell when their data changed (files) call onChange. */
   watch?(onChange: () => void): void;
   close?(): Promise<void>;
@@ -120,21 +120,27 @@ export class MesosPoller {
     const progress = store.snapshot.mesos === null ? new Progress(logger, 'loading the Mesos state') : null;
     try {
       progress?.at('fetching');
-      const fetched = await this.options.source.fetch(this.accepted?.body ?? null);
+      const accepted = this.accepted;
+      const fetched = await this.options.source.fetch(accepted?.known ?? null);
       const resolveHost = this.options.resolveHost ?? systemResolveHost;
       let doc: unknown;
+      // What to keep once the state is accepted: what is kept already, when it is the same body.
+      let keep: KnownBody | Body;
       if (fetched.unchanged) {
+        if (accepted === null) throw new Error(`${fetched.from}: a source answered unchanged with nothing accepted`);
         // The same state: confirmed as current and nothing rebuilt, unless a host name in it now resolves elsewhere.
-        if (this.accepted !== null && (await stillServed(this.accepted, (names) => resolveAll(names, resolveHost)))) {
+        if (await stillServed(accepted, (names) => resolveAll(names, resolveHost))) {
           store.confirm('mesos', now());
           this.count.unchanged += 1;
           this.count.lastDurationMs = now() - started;
           logger.debug({ from: fetched.from, reason, ms: this.count.lastDurationMs }, 'state unchanged');
           return { ok: true, generation: store.snapshot.generation };
         }
-        doc = await parseBody(fetched.body, fetched.from);
+        doc = await parseBody(await accepted.known.body(), fetched.from);
+        keep = accepted.known;
       } else {
         doc = fetched.doc;
+        keep = fetched.body;
       }
       progress?.at('checking the state');
       const parsed = parseMesosState(doc);
@@ -148,7 +154,7 @@ export class MesosPoller {
       // In slices: at 100k tasks normalizing takes over a second, and the DNS server answers in between.
       const normalized = await runInSlices(normalizeMesosSteps(parsed.doc, hosts));
       const snapshot = store.accept(normalized.state, normalized.diagnostics, now());
-      this.accepted = { body: fetched.body, hosts };
+      this.accepted = { known: keep instanceof KnownBody ? keep : await KnownBody.of(keep), hosts };
       this.diagnostics.report(normalized.diagnostics);
       this.count.lastDurationMs = now() - started;
       progress?.done({ frameworks: normalized.state.frameworks.length });

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeHttpServer, listen } from '../../dns/listen.js';
+import { KnownBody } from '../../state-poller/body.js';
 import { MarathonAppMemo, normalizeMarathon } from '../../state-poller/marathon-normalize.js';
 import { MarathonSource } from '../../state-poller/marathon-source.js';
 
@@ -114,9 +115,10 @@ describe('MarathonSource', () => {
     const good = await fakeMarathon(200, JSON.stringify({ apps: [] }));
     const source = new MarathonSource({ urls: [broken.url, good.url], timeoutMs: 2000, basicAuth: 'lb:pw' });
     const first = await source.fetch(null);
-    expect(first.unchanged ? null : first.doc).toEqual({ apps: [] });
+    if (first.unchanged) throw new Error('the first fetch cannot be unchanged');
+    expect(first.doc).toEqual({ apps: [] });
     // The same answer again, with the first as known: recognised without parsing.
-    expect((await source.fetch(first.body)).unchanged).toBe(true);
+    expect((await source.fetch(await KnownBody.of(first.body))).unchanged).toBe(true);
     expect(good.paths).toEqual(['/v2/apps?embed=apps.tasks', '/v2/apps?embed=apps.tasks']);
     expect(broken.paths).toHaveLength(1);
     expect(good.auth[0]).toBe(`Basic ${Buffer.from('lb:pw').toString('base64')}`);

@@ -1,11 +1,12 @@
-// Recognising an unchanged upstream state before parsing it: Body equality across chunk boundaries (property test),
+// Recognising an unchanged upstream state before parsing it: block prints, kept bodies and the collector (property tests),
 // then MesosPoller and MarathonPoller over real loopback HTTP: the same body confirms the served state (no new
 // generation, no listener call, its age reset), a changed body or a host that now resolves elsewhere installs anew.
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Body, BodyCollector } from '../../state-poller/body.js';
+import xxhash from 'xxhash-wasm';
+import { BLOCK_BYTES, Body, BodyCollector, KnownBody } from '../../state-poller/body.js';
 import { MarathonPoller } from '../../state-poller/marathon-poller.js';
 import { MarathonSource } from '../../state-poller/marathon-source.js';
 import { MesosSource } from '../../state-poller/mesos-source.js';
@@ -32,56 +33,97 @@ function split(bytes: Buffer, cuts: readonly number[]): Body {
   return new Body(chunks);
 }
 
-describe('Body.equals', () => {
-  it('is byte equality whatever the chunk boundaries', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 300 }), fc.array(fc.nat(), { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 8 }), (raw, cutsA, cutsB) => {
-        const bytes = Buffer.from(raw);
-        const a = split(bytes, cutsA);
-        const b = split(Buffer.from(bytes), cutsB);
-        expect(a.equals(b)).toBe(true);
-        expect(a.text()).toBe(bytes.toString('utf8'));
+const { h64Raw } = await xxhash();
+/** The oracle: XXH64 of each BLOCK_BYTES slice, hashed in one call each. */
+const blockPrints = (bytes: Buffer): bigint[] => Array.from({ length: Math.ceil(bytes.length / BLOCK_BYTES) }, (_, i) => h64Raw(bytes.subarray(i * BLOCK_BYTES, (i + 1) * BLOCK_BYTES)));
+
+/** 2.5 blocks of JSON-like text, so that cuts, changes and lengths fall on, before and after block ends. */
+const base = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `{"id":"task-${i}","port":${31000 + (i % 977)}},`).join('').slice(0, BLOCK_BYTES * 2.5));
+/** A place in `base`: anywhere, or within a few bytes of a block end (where it is hard). */
+const place = fc.oneof(fc.nat({ max: base.length }), fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: -3, max: 3 })).map(([block, off]) => block * BLOCK_BYTES + off));
+const cutsOf = fc.array(place, { maxLength: 6 });
+/** The ways a body comes back: the same, one byte changed, cut short, or longer. */
+const variant = fc.oneof(
+  fc.constant({ kind: 'same' as const, at: 0 }),
+  fc.record({ kind: fc.constantFrom('changed' as const, 'shorter' as const, 'longer' as const), at: place }),
+);
+function apply(v: { kind: 'same' | 'changed' | 'shorter' | 'longer'; at: number }): Buffer {
+  const at = Math.min(v.at, base.length - 1);
+  if (v.kind === 'same') return Buffer.from(base);
+  if (v.kind === 'shorter') return Buffer.from(base.subarray(0, at));
+  if (v.kind === 'longer') return Buffer.concat([base, Buffer.alloc(at % 5000 + 1, 0x20)]);
+  const changed = Buffer.from(base);
+  changed[at] = ((changed[at] ?? 0) + 1) & 0xff;
+  return changed;
+}
+
+describe('Body prints', () => {
+  it('are XXH64 (seed 0) of each block, whatever the chunk boundaries', async () => {
+    await fc.assert(
+      fc.asyncProperty(cutsOf, variant, async (cuts, v) => {
+        const bytes = apply(v);
+        expect(split(bytes, cuts).prints).toEqual(blockPrints(bytes));
+        expect(split(bytes, cuts).text()).toBe(bytes.toString('utf8'));
       }),
+      { numRuns: 40 },
     );
   });
 
-  it('sees one changed byte anywhere, and a different length', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.nat(), fc.array(fc.nat(), { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 8 }), (raw, where, cutsA, cutsB) => {
-        const bytes = Buffer.from(raw);
-        const changed = Buffer.from(bytes);
-        const i = where % changed.length;
-        changed[i] = ((changed[i] ?? 0) + 1) & 0xff;
-        expect(split(bytes, cutsA).equals(split(changed, cutsB))).toBe(false);
-        expect(split(bytes, cutsA).equals(split(bytes.subarray(0, bytes.length - 1), cutsB))).toBe(false);
-      }),
-    );
+  it('give xxHash’s reference values for short bodies, and none for an empty one', () => {
+    expect(Body.of(Buffer.alloc(0)).prints).toEqual([]);
+    expect(Body.of(Buffer.from('a')).prints).toEqual([0xd24ec4f1a98c6e5bn]);
+    expect(split(Buffer.from('abc'), [1, 2]).prints).toEqual([0x44bc2cf5ad770999n]);
+  });
+});
+
+describe('KnownBody', () => {
+  it('gives the whole body back, and matches exactly the same bytes', async () => {
+    const known = await KnownBody.of(split(base, [5, BLOCK_BYTES, BLOCK_BYTES + 7]));
+    const again = await known.body();
+    expect(Buffer.concat(again.chunks as Buffer[]).equals(base)).toBe(true);
+    expect(again.prints).toEqual(blockPrints(base));
+    expect(known.matches(Body.of(base))).toBe(true);
+    for (const kind of ['changed', 'shorter', 'longer'] as const) expect(known.matches(Body.of(apply({ kind, at: BLOCK_BYTES + 1 })))).toBe(false);
+    expect((await KnownBody.of(Body.of(Buffer.alloc(0)))).matches(Body.of(Buffer.alloc(0)))).toBe(true);
   });
 });
 
 describe('BodyCollector', () => {
   /** Feeds `incoming` cut at `cuts` to a collector that knows `known`. */
-  const collect = (known: Body | null, incoming: Buffer, cuts: readonly number[]) => {
+  const collect = async (known: KnownBody | null, incoming: Buffer, cuts: readonly number[]) => {
     const collector = new BodyCollector(known);
     for (const chunk of split(incoming, cuts).chunks) collector.push(Buffer.from(chunk));
     return collector.finish();
   };
 
-  it('gives back the bytes received, and unchanged exactly when they equal the known body', () => {
-    const bytes = fc.uint8Array({ minLength: 0, maxLength: 200 });
-    fc.assert(
-      fc.property(bytes, bytes, fc.boolean(), fc.array(fc.nat(), { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 6 }), (knownRaw, otherRaw, same, knownCuts, cuts) => {
-        const known = split(Buffer.from(knownRaw), knownCuts);
-        // Half the cases receive the known bytes, or the known bytes with a change or cut, which is where it is hard.
-        const incoming = same ? Buffer.from(knownRaw) : Buffer.concat([Buffer.from(knownRaw).subarray(0, otherRaw.length % (knownRaw.length + 1)), Buffer.from(otherRaw)]);
-        const got = collect(known, incoming, cuts);
-        expect(got.unchanged).toBe(incoming.equals(Buffer.from(knownRaw)));
-        expect(Buffer.concat(got.body.chunks as Buffer[]).equals(incoming)).toBe(true);
-        expect(got.body.length).toBe(incoming.length);
-        if (got.unchanged) expect(got.body).toBe(known);
-        expect(collect(null, incoming, cuts).unchanged).toBe(false);
+  it('says unchanged exactly for the known bytes, and otherwise gives back every byte received', async () => {
+    const known = await KnownBody.of(Body.of(base));
+    await fc.assert(
+      fc.asyncProperty(variant, cutsOf, async (v, cuts) => {
+        const incoming = apply(v);
+        const got = await collect(known, incoming, cuts);
+        expect(got.unchanged).toBe(incoming.equals(base));
+        if (!got.unchanged) {
+          // The part that matched was dropped as it arrived and comes back from the known body's deflated blocks.
+          expect(Buffer.concat(got.body.chunks as Buffer[]).equals(incoming)).toBe(true);
+          expect(got.body.prints).toEqual(blockPrints(incoming));
+        }
+        const unknown = await collect(null, incoming, cuts);
+        expect(unknown.unchanged ? null : Buffer.concat(unknown.body.chunks as Buffer[]).equals(incoming)).toBe(true);
       }),
+      { numRuns: 60 },
     );
+  });
+
+  it('handles bodies shorter than a block, and empty ones', async () => {
+    const small = Buffer.from('{"frameworks":[]}');
+    const known = await KnownBody.of(Body.of(small));
+    expect((await collect(known, small, [3, 9])).unchanged).toBe(true);
+    const other = await collect(known, Buffer.from('{"frameworks":[1]}'), [3]);
+    expect(other.unchanged ? '' : other.body.text()).toBe('{"frameworks":[1]}');
+    const empty = await collect(known, Buffer.alloc(0), []);
+    expect(empty.unchanged ? null : empty.body.length).toBe(0);
+    expect((await collect(await KnownBody.of(Body.of(Buffer.alloc(0))), Buffer.alloc(0), [])).unchanged).toBe(true);
   });
 });
 
