@@ -3,7 +3,7 @@
 import type { KnownBody } from './body.js';
 
 export interface Accepted {
-  /** The accepted body's length, block prints and deflated blocks (not the body itself: 87 MB at 100k tasks). */
+  /** The accepted body's length, block prints and compressed blocks (not the body itself: 87 MB at 100k tasks). */
   readonly known: KnownBody;
   /** Each host name the state uses, with the addresses it resolved to when the state was accepted. */
   readonly hosts: ReadonlyMap<string, readonly string[]>;

@@ -1,25 +1,26 @@
 // An upstream response body as the chunks it arrived in, and what a poller keeps of the body it accepted so that an
-// unchanged state is recognised before it is parsed: the length, an XXH64 print of each 1 MiB block, and the blocks
-// deflated (about a tenth of the size, for JSON), not the body itself. No I/O but zlib's thread pool; parsing runs in slices.
+// unchanged state is recognised before it is parsed: the length, an XXH3 print of each 1 MiB block, and the blocks
+// compressed (Brotli, about a tenth of the size or less for JSON), not the body itself. No I/O but zlib's thread pool;
+// parsing runs in slices.
 import { promisify } from 'node:util';
-import { createDeflateRaw, inflateRaw } from 'node:zlib';
-import xxhash from 'xxhash-wasm';
+import { brotliDecompress, constants, createBrotliCompress } from 'node:zlib';
+import { xxh3 } from '@node-rs/xxhash';
 import { SwitchyardError } from './errors.js';
 import { parseJsonSteps } from './json-slices.js';
 import { runInSlices } from './slices.js';
 
-// XXH64 in WebAssembly: 87 MB of bodies (a 100k-task cluster) in about 20 ms here; SHA-1 takes 70. Each hasher
-// keeps its own state, so two pollers can hash at once; each update is copied into the module's memory, which grows
-// to the largest update, so nothing larger than a block is ever passed to it.
-const { create64 } = await xxhash();
-const inflate = promisify(inflateRaw);
+// XXH3 (64 bits, seed 0), native: 87 MB of bodies (a 100k-task cluster) in about 12 ms here, where xxhash-wasm's
+// XXH64 took 20, SHA-1 70 and comparing with kept bodies byte for byte 10 (but kept 87 MB). Each hasher is its own
+// state, so two pollers can hash at once.
+const create64 = (): xxh3.Xxh3 => xxh3.Xxh3.withSeed();
+const decompress = promisify(brotliDecompress);
 
-/** Bytes per print and per deflated block. */
+/** Bytes per print and per compressed block. */
 export const BLOCK_BYTES = 1 << 20;
 
 export class Body {
   readonly length: number;
-  /** The XXH64 (seed 0) of each BLOCK_BYTES of the body, the last block possibly shorter; none for an empty body. */
+  /** The XXH3 (64 bits, seed 0) of each BLOCK_BYTES of the body, the last block possibly shorter; none when empty. */
   readonly prints: readonly bigint[];
 
   /** The chunks are kept as they arrived: joining them would copy the whole body before it is parsed. */
@@ -86,7 +87,7 @@ function printsOf(chunks: readonly Buffer[]): bigint[] {
   return printer.prints;
 }
 
-/** The body's bytes cut into blocks, each as the views of the chunks it spans (no copy). */
+/** The body's bytes cut into blocks, each as the views of the chunks it spans: no copy of the body is made. */
 function blocksOf(body: Body): Buffer[][] {
   const blocks: Buffer[][] = [];
   let parts: Buffer[] = [];
@@ -106,12 +107,19 @@ function blocksOf(body: Body): Buffer[][] {
   return blocks;
 }
 
-/** One block deflated in zlib's thread pool, fed as its parts. */
-function deflateBlock(parts: readonly Buffer[]): Promise<Buffer> {
+/**
+ * One block compressed with Brotli at quality 1, in zlib's thread pool: about 150 ms of CPU for a 60 MB Mesos state
+ * here and 3.4 MB out (deflate at level 1 took 225 ms for 4.4 MB). Fed as its parts: copying them into one buffer
+ * first allocated the body's size again, and at 100k tasks that much new memory outside the heap drew a full garbage
+ * collection of the whole heap.
+ */
+function pack(parts: readonly Buffer[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
-    const stream = createDeflateRaw({ level: 1 });
+    const length = parts.reduce((n, p) => n + p.length, 0);
+    const stream = createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: length } });
     stream.on('data', (chunk: Buffer) => out.push(chunk));
+    // concat copies even one piece: the compressed block gets a buffer of its own size, not a share of zlib's.
     stream.once('end', () => resolve(Buffer.concat(out)));
     stream.once('error', reject);
     for (const part of parts) stream.write(part);
@@ -119,24 +127,35 @@ function deflateBlock(parts: readonly Buffer[]): Promise<Buffer> {
   });
 }
 
+/** One output buffer of a block's size, instead of 16 KiB pieces joined. */
+function unpack(packed: Buffer): Promise<Buffer> {
+  return decompress(packed, { chunkSize: BLOCK_BYTES });
+}
+
 /**
  * What a poller keeps of the body it accepted. Upstream states are not adversarial to us (a collision would only
  * delay a change until the next poll that differs), and a block's 64-bit print matches another's by chance about once
- * in 2^64. The deflated blocks give back the part of a changed body that matched: that part is not kept as it arrives.
+ * in 2^64. The compressed blocks give back the part of a changed body that matched: that part is not kept as it arrives.
  */
 export class KnownBody {
   private constructor(
     readonly length: number,
     readonly prints: readonly bigint[],
-    private readonly deflated: readonly Buffer[],
+    private readonly packed: readonly Buffer[],
   ) {}
 
-  /** Deflates the blocks in zlib's thread pool (level 1: about 0.25 s of CPU for 87 MB here, 15:1 on JSON). */
-  static async of(body: Body): Promise<KnownBody> {
-    // One block at a time: each deflate stream holds about 300 KB of zlib state while it runs.
-    const deflated: Buffer[] = [];
-    for (const parts of blocksOf(body)) deflated.push(await deflateBlock(parts));
-    return new KnownBody(body.length, body.prints, deflated);
+  /**
+   * What to keep of `body`. A block with the same print as `previous`'s block of that number (the body kept before
+   * it) takes that block's compressed bytes: a changed state mostly differs in part, so most blocks are not
+   * compressed again. One block at a time, so that one compressor's state is alive at once.
+   */
+  static async of(body: Body, previous: KnownBody | null = null): Promise<KnownBody> {
+    const packed: Buffer[] = [];
+    for (const [i, parts] of blocksOf(body).entries()) {
+      const same = previous !== null && previous.prints[i] === body.prints[i] ? previous.packed[i] : undefined;
+      packed.push(same ?? (await pack(parts)));
+    }
+    return new KnownBody(body.length, body.prints, packed);
   }
 
   /** Whether `body` has this length and these prints: the same bytes. */
@@ -144,14 +163,14 @@ export class KnownBody {
     return body.length === this.length && body.prints.length === this.prints.length && body.prints.every((p, i) => p === this.prints[i]);
   }
 
-  /** The first `count` blocks, inflated. */
+  /** The first `count` blocks, decompressed. */
   async blocks(count: number): Promise<Buffer[]> {
-    return Promise.all(this.deflated.slice(0, count).map((block) => inflate(block)));
+    return Promise.all(this.packed.slice(0, count).map(unpack));
   }
 
   /** The whole body again. */
   async body(): Promise<Body> {
-    return new Body(await this.blocks(this.deflated.length), this.prints);
+    return new Body(await this.blocks(this.packed.length), this.prints);
   }
 }
 
@@ -163,7 +182,7 @@ export type Received = { readonly unchanged: true } | { readonly unchanged: fals
  * are dropped as soon as the block is complete: each chunk dies young, so a large unchanged body costs no old-space
  * garbage (kept to the end, 87 MB of chunks took V8 into a full collection of the whole heap on every poll: about
  * 0.3 s of CPU per source). From the first block that differs everything is kept, and what was dropped before it is
- * inflated from `known`.
+ * decompressed from `known`.
  */
 export class BodyCollector {
   private readonly printer = new BlockPrinter();

@@ -215,7 +215,6 @@ export class MarathonPoller {
       progress?.at('resolving host names', { apps: normalized.state.apps.length });
       const state: MarathonState = { ...normalized.state, hosts: await this.resolveHosts(marathonHostnames(normalized.state)) };
       const snapshot = store.acceptMarathon(state, normalized.diagnostics, now());
-      this.accepted = { known: keep instanceof KnownBody ? keep : await KnownBody.of(keep), hosts: new Map(Object.entries(state.hosts)) };
       this.count.lastDurationMs = now() - started;
       progress?.done({ apps: state.apps.length });
       this.diagnostics.report(normalized.diagnostics);
@@ -223,6 +222,8 @@ export class MarathonPoller {
         { generation: snapshot.generation, from: fetched.from, reason, ms: now() - started, apps: state.apps.length, hosts: Object.keys(state.hosts).length },
         'marathon apps loaded',
       );
+      // Kept last, after the state is served and logged: compressing the body takes its share of a second.
+      this.accepted = { known: keep instanceof KnownBody ? keep : await KnownBody.of(keep, accepted?.known ?? null), hosts: new Map(Object.entries(state.hosts)) };
       return { ok: true, generation: snapshot.generation };
     } catch (error) {
       progress?.done();

@@ -154,7 +154,6 @@ export class MesosPoller {
       // In slices: at 100k tasks normalizing takes over a second, and the DNS server answers in between.
       const normalized = await runInSlices(normalizeMesosSteps(parsed.doc, hosts));
       const snapshot = store.accept(normalized.state, normalized.diagnostics, now());
-      this.accepted = { known: keep instanceof KnownBody ? keep : await KnownBody.of(keep), hosts };
       this.diagnostics.report(normalized.diagnostics);
       this.count.lastDurationMs = now() - started;
       progress?.done({ frameworks: normalized.state.frameworks.length });
@@ -162,6 +161,8 @@ export class MesosPoller {
         { generation: snapshot.generation, from: fetched.from, reason, ms: this.count.lastDurationMs, frameworks: normalized.state.frameworks.length },
         'state loaded',
       );
+      // Kept last, after the state is served and logged: compressing the body takes its share of a second.
+      this.accepted = { known: keep instanceof KnownBody ? keep : await KnownBody.of(keep, accepted?.known ?? null), hosts };
       return { ok: true, generation: snapshot.generation };
     } catch (error) {
       progress?.done();
