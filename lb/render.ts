@@ -176,46 +176,18 @@ export function renderConfig(view: HaproxyView, templates: TemplateSet): Rendere
       shared(byWeight(services, (s) => s.https), (t) => t.https);
     }
   }
-  const ownSections = out.length;
   for (const s of services) out.push(textOf(s).frontend);
   for (const s of services) out.push(textOf(s).backend);
 
   const mapText = (entries: readonly (readonly [string, string])[]): string => entries.map(([k, v]) => `${k} ${v}\n`).join('');
   const lineOwners: (string | null)[] = [];
   for (const chunk of out) for (let i = 0; i < chunk.lines; i++) lineOwners.push(chunk.owner);
-  const config = out.map((c) => c.text).join('');
-  keepAsViews(config, out, ownSections, services, templates);
   return {
-    config,
+    config: out.map((c) => c.text).join(''),
     domainMap: mapText(view.domainMap),
     appMap: mapText(view.appMap),
     lineOwners,
   };
-}
-
-/**
- * The services' own frontend and backend texts, as kept for the next render, become views of `config` (V8 slices a
- * flat string without copying it): they are most of the config (10.5 of 13.6 MB at 10k apps), and the config is kept
- * anyway. `out[first + i]` is service i's frontend and `out[first + n + i]` its backend.
- */
-function keepAsViews(config: string, out: readonly Chunk[], first: number, services: readonly ServiceView[], templates: TemplateSet): void {
-  const kept = serviceTexts.get(templates);
-  if (kept === undefined) return;
-  let at = 0;
-  for (let i = 0; i < first; i++) at += (out[i] as Chunk).text.length;
-  const view = (chunk: Chunk): Chunk => {
-    const text = config.slice(at, at + chunk.text.length);
-    at += chunk.text.length;
-    return { ...chunk, text };
-  };
-  const frontends = services.map((s) => view(textOf(kept, s).frontend));
-  services.forEach((s, i) => kept.set(s, { ...textOf(kept, s), frontend: frontends[i] as Chunk, backend: view(textOf(kept, s).backend) }));
-}
-
-function textOf(kept: WeakMap<ServiceView, ServiceText>, s: ServiceView): ServiceText {
-  const text = kept.get(s);
-  if (text === undefined) throw new Error(`no rendered text for ${s.backend}`);
-  return text;
 }
 
 /**
