@@ -1,6 +1,7 @@
 // What a poller remembers of the state it last accepted, so that the same body is recognised on the next poll
-// without parsing it: what it kept of the body, and the host names it used with their addresses. Pure (no I/O).
-import type { KnownBody } from './body.js';
+// without parsing it: what it kept of the body, and the host names it used with their addresses. No I/O (the body
+// is compressed in zlib's thread pool).
+import { KnownBody, type Body } from './body.js';
 
 export interface Accepted {
   /** The accepted body's length, block prints and compressed blocks (not the body itself: 87 MB at 100k tasks). */
@@ -25,4 +26,18 @@ function sameAddresses(before: ReadonlyMap<string, readonly string[]>, now: Read
  */
 export async function stillServed(accepted: Accepted, resolve: (names: readonly string[]) => Promise<ReadonlyMap<string, readonly string[]>>): Promise<boolean> {
   return sameAddresses(accepted.hosts, await resolve([...accepted.hosts.keys()]));
+}
+
+/**
+ * What to remember of a state just accepted from `body` (or from the body already kept, when it was the same), with
+ * `previous` the body kept before it. Null when the body cannot be compressed (`warn` says why): the next poll then
+ * parses whatever it gets, rather than confirm a state that is no longer the one served.
+ */
+export async function acceptedOf(body: Body | KnownBody, previous: KnownBody | null, hosts: ReadonlyMap<string, readonly string[]>, warn: (error: unknown) => void): Promise<Accepted | null> {
+  try {
+    return { known: body instanceof KnownBody ? body : await KnownBody.of(body, previous), hosts };
+  } catch (error) {
+    warn(error);
+    return null;
+  }
 }

@@ -133,9 +133,11 @@ function unpack(packed: Buffer): Promise<Buffer> {
 }
 
 /**
- * What a poller keeps of the body it accepted. Upstream states are not adversarial to us (a collision would only
- * delay a change until the next poll that differs), and a block's 64-bit print matches another's by chance about once
- * in 2^64. The compressed blocks give back the part of a changed body that matched: that part is not kept as it arrives.
+ * What a poller keeps of the body it accepted. The compressed blocks give back the part of a changed body that
+ * matched: that part is not kept as it arrives. A block's 64-bit print matches a different block's by chance about
+ * once in 2^64; when it does, that block's old bytes stand in for the new ones (in the body parsed, and in what is
+ * kept, until the block changes again), or an unchanged body is confirmed when the whole body is the same but for
+ * it. Upstream states are not written against us, so that chance is all there is.
  */
 export class KnownBody {
   private constructor(
@@ -144,10 +146,14 @@ export class KnownBody {
     private readonly packed: readonly Buffer[],
   ) {}
 
+  /** Set when a block could not be decompressed: the poller then forgets this body, and its next poll parses afresh. */
+  damaged = false;
+
   /**
    * What to keep of `body`. A block with the same print as `previous`'s block of that number (the body kept before
-   * it) takes that block's compressed bytes: a changed state mostly differs in part, so most blocks are not
-   * compressed again. One block at a time, so that one compressor's state is alive at once.
+   * it) takes that block's compressed bytes: the blocks before the first change, and after it too when the change
+   * keeps the length (an insertion shifts every later block). One block at a time, so that one compressor's state is
+   * alive at once.
    */
   static async of(body: Body, previous: KnownBody | null = null): Promise<KnownBody> {
     const packed: Buffer[] = [];
@@ -163,9 +169,19 @@ export class KnownBody {
     return body.length === this.length && body.prints.length === this.prints.length && body.prints.every((p, i) => p === this.prints[i]);
   }
 
-  /** The first `count` blocks, decompressed. */
+  /**
+   * The first `count` blocks, decompressed one at a time: zlib's four threads also run dns.lookup (the pollers' host
+   * names), and a whole body's blocks at once would queue the lookups behind them.
+   */
   async blocks(count: number): Promise<Buffer[]> {
-    return Promise.all(this.packed.slice(0, count).map(unpack));
+    const out: Buffer[] = [];
+    try {
+      for (const packed of this.packed.slice(0, count)) out.push(await unpack(packed));
+    } catch (error) {
+      this.damaged = true;
+      throw error;
+    }
+    return out;
   }
 
   /** The whole body again. */

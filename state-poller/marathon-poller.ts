@@ -1,8 +1,8 @@
 // Keeps the Marathon half of the Snapshot current: a first fetch, then fetches asked for by /v2/events (coalesced),
 // by every (re)connection of that stream, by a periodic resync and by a watched file. I/O shell: network, timers, DNS.
 import type { Logger } from 'pino';
-import { stillServed, type Accepted } from './accepted.js';
-import { KnownBody, parseBody, type Body } from './body.js';
+import { acceptedOf, stillServed, type Accepted } from './accepted.js';
+import { parseBody, type Body, type KnownBody } from './body.js';
 import { Coalescer } from './coalescer.js';
 import { DiagnosticLog } from './diagnostic-log.js';
 import { Progress } from './progress.js';
@@ -214,6 +214,8 @@ export class MarathonPoller {
       }
       progress?.at('resolving host names', { apps: normalized.state.apps.length });
       const state: MarathonState = { ...normalized.state, hosts: await this.resolveHosts(marathonHostnames(normalized.state)) };
+      // Forgotten first: until the new body is kept, nothing may be confirmed as the apps now served.
+      this.accepted = null;
       const snapshot = store.acceptMarathon(state, normalized.diagnostics, now());
       this.count.lastDurationMs = now() - started;
       progress?.done({ apps: state.apps.length });
@@ -223,13 +225,15 @@ export class MarathonPoller {
         'marathon apps loaded',
       );
       // Kept last, after the state is served and logged: compressing the body takes its share of a second.
-      this.accepted = { known: keep instanceof KnownBody ? keep : await KnownBody.of(keep, accepted?.known ?? null), hosts: new Map(Object.entries(state.hosts)) };
+      this.accepted = await acceptedOf(keep, accepted?.known ?? null, new Map(Object.entries(state.hosts)), (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'the accepted body could not be kept; the next poll parses what it gets'));
       return { ok: true, generation: snapshot.generation };
     } catch (error) {
       progress?.done();
       this.count.failures += 1;
       this.count.lastDurationMs = now() - started;
       const failure = asSwitchyardError(error, 'SWY_UPSTREAM_MALFORMED', 'marathon fetch failed');
+      // A kept body that cannot be decompressed is no use again: the next fetch starts from nothing.
+      if (this.accepted?.known.damaged === true) this.accepted = null;
       store.reject(failure, now(), 'marathon');
       const loaded = store.snapshot.marathon !== null;
       logger.error(

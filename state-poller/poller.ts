@@ -2,8 +2,8 @@
 // I/O shell (timers, network through the source, name lookups). One poll at a time; a failed poll keeps the old state.
 import { lookup } from 'node:dns/promises';
 import type { Logger } from 'pino';
-import { stillServed, type Accepted } from './accepted.js';
-import { KnownBody, parseBody, type Body, type Fetched } from './body.js';
+import { acceptedOf, stillServed, type Accepted } from './accepted.js';
+import { parseBody, type Body, type Fetched, type KnownBody } from './body.js';
 import { asSwitchyardError, SwitchyardError } from './errors.js';
 import { DiagnosticLog } from './diagnostic-log.js';
 import { Progress } from './progress.js';
@@ -153,6 +153,8 @@ export class MesosPoller {
       progress?.at('normalizing');
       // In slices: at 100k tasks normalizing takes over a second, and the DNS server answers in between.
       const normalized = await runInSlices(normalizeMesosSteps(parsed.doc, hosts));
+      // Forgotten first: until the new body is kept, nothing may be confirmed as the state now served.
+      this.accepted = null;
       const snapshot = store.accept(normalized.state, normalized.diagnostics, now());
       this.diagnostics.report(normalized.diagnostics);
       this.count.lastDurationMs = now() - started;
@@ -162,13 +164,15 @@ export class MesosPoller {
         'state loaded',
       );
       // Kept last, after the state is served and logged: compressing the body takes its share of a second.
-      this.accepted = { known: keep instanceof KnownBody ? keep : await KnownBody.of(keep, accepted?.known ?? null), hosts };
+      this.accepted = await acceptedOf(keep, accepted?.known ?? null, hosts, (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'the accepted body could not be kept; the next poll parses what it gets'));
       return { ok: true, generation: snapshot.generation };
     } catch (error) {
       progress?.done();
       this.count.failures += 1;
       this.count.lastDurationMs = now() - started;
       const failure = asSwitchyardError(error, 'SWY_UPSTREAM_MALFORMED', 'poll failed');
+      // A kept body that cannot be decompressed is no use again: the next poll starts from nothing.
+      if (this.accepted?.known.damaged === true) this.accepted = null;
       store.reject(failure, now());
       logger.error(
         { code: failure.code, err: failure.message, cause: failure.cause instanceof Error ? failure.cause.message : undefined, generation: store.snapshot.generation },

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { xxh3 } from '@node-rs/xxhash';
-import { BLOCK_BYTES, Body, BodyCollector, KnownBody } from '../../state-poller/body.js';
+import { acceptedOf } from '../../state-poller/accepted.js';
+import { BLOCK_BYTES, Body, BodyCollector, KnownBody, type Fetched } from '../../state-poller/body.js';
 import { MarathonPoller } from '../../state-poller/marathon-poller.js';
 import { MarathonSource } from '../../state-poller/marathon-source.js';
 import { MesosSource } from '../../state-poller/mesos-source.js';
@@ -37,7 +38,7 @@ function split(bytes: Buffer, cuts: readonly number[]): Body {
 const blockPrints = (bytes: Buffer): bigint[] => Array.from({ length: Math.ceil(bytes.length / BLOCK_BYTES) }, (_, i) => xxh3.xxh64(bytes.subarray(i * BLOCK_BYTES, (i + 1) * BLOCK_BYTES)));
 
 /** 2.5 blocks of JSON-like text, so that cuts, changes and lengths fall on, before and after block ends. */
-const base = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `{"id":"task-${i}","port":${31000 + (i % 977)}},`).join('').slice(0, BLOCK_BYTES * 2.5));
+const base = Buffer.from(Array.from({ length: 90_000 }, (_, i) => `{"id":"task-${i}","port":${31000 + (i % 977)}},`).join('').slice(0, BLOCK_BYTES * 2.5));
 /** A place in `base`: anywhere, or within a few bytes of a block end (where it is hard). */
 const place = fc.oneof(fc.nat({ max: base.length }), fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: -3, max: 3 })).map(([block, off]) => block * BLOCK_BYTES + off));
 const cutsOf = fc.array(place, { maxLength: 6 });
@@ -57,6 +58,10 @@ function apply(v: { kind: 'same' | 'changed' | 'shorter' | 'longer'; at: number 
 }
 
 describe('Body prints', () => {
+  it('are tested on a body of two and a half blocks', () => {
+    expect(base.length).toBe(BLOCK_BYTES * 2.5);
+  });
+
   it('are the XXH3 of each block, whatever the chunk boundaries', async () => {
     await fc.assert(
       fc.asyncProperty(cutsOf, variant, async (cuts, v) => {
@@ -128,6 +133,17 @@ describe('BodyCollector', () => {
     );
   });
 
+  it('handles a known body of whole blocks, bodies that are its first blocks, and bodies that go past it', async () => {
+    const whole = base.subarray(0, 2 * BLOCK_BYTES);
+    const known = await KnownBody.of(Body.of(whole));
+    const cuts = [BLOCK_BYTES - 1, BLOCK_BYTES, BLOCK_BYTES + 1];
+    expect((await collect(known, Buffer.from(whole), cuts)).unchanged).toBe(true);
+    for (const incoming of [whole.subarray(0, BLOCK_BYTES), whole.subarray(0, BLOCK_BYTES + 1), Buffer.concat([whole, Buffer.from('x')]), base]) {
+      const got = await collect(known, Buffer.from(incoming), cuts);
+      expect(got.unchanged ? null : Buffer.concat(got.body.chunks as Buffer[]).equals(incoming)).toBe(true);
+    }
+  });
+
   it('handles bodies shorter than a block, and empty ones', async () => {
     const small = Buffer.from('{"frameworks":[]}');
     const known = await KnownBody.of(Body.of(small));
@@ -137,6 +153,79 @@ describe('BodyCollector', () => {
     const empty = await collect(known, Buffer.alloc(0), []);
     expect(empty.unchanged ? null : empty.body.length).toBe(0);
     expect((await collect(await KnownBody.of(Body.of(Buffer.alloc(0))), Buffer.alloc(0), [])).unchanged).toBe(true);
+  });
+});
+
+/** A KnownBody whose first compressed block is damaged (as memory going bad would leave it). */
+async function damagedCopy(bytes: Buffer): Promise<KnownBody> {
+  const known = await KnownBody.of(Body.of(bytes));
+  (known as unknown as { packed: Buffer[] }).packed[0] = Buffer.from('not brotli');
+  return known;
+}
+
+/** A body that cannot be kept: reading its chunks throws, as a failing compression would. */
+function unkeepable(): Body {
+  const body = Object.create(Body.prototype) as Body;
+  Object.defineProperty(body, 'chunks', { get: () => { throw new Error('no memory'); } });
+  return body;
+}
+
+describe('a kept body that fails', () => {
+  it('is marked damaged when a block does not decompress, and the collector says so', async () => {
+    const known = await damagedCopy(base);
+    const changed = Buffer.from(base);
+    changed[2 * BLOCK_BYTES] = 0x21;
+    const collector = new BodyCollector(known);
+    collector.push(changed);
+    await expect(collector.finish()).rejects.toThrow();
+    expect(known.damaged).toBe(true);
+  });
+
+  it('that cannot be compressed is not remembered, and the warning says why', async () => {
+    const warnings: unknown[] = [];
+    expect(await acceptedOf(unkeepable(), null, new Map(), (e) => warnings.push(e))).toBeNull();
+    expect(String(warnings[0])).toContain('no memory');
+    const kept = await KnownBody.of(Body.of(Buffer.from('{}')));
+    expect((await acceptedOf(kept, null, new Map(), (e) => warnings.push(e)))?.known).toBe(kept);
+  });
+
+  it('makes the poller start from nothing: never a stale body confirmed as the state served', async () => {
+    // A source that serves A, then B whose body cannot be kept, then A again, then a kept A that turns out damaged.
+    const doc = (hostname: string): Record<string, unknown> => ({ ...freshState(), hostname });
+    const knownSeen: (KnownBody | null)[] = [];
+    let damage: KnownBody | null = null;
+    const steps: ((known: KnownBody | null) => Promise<Fetched>)[] = [
+      async () => ({ from: 'a', unchanged: false, body: Body.of(Buffer.from(JSON.stringify(doc('a')))), doc: doc('a') }),
+      async () => ({ from: 'b', unchanged: false, body: unkeepable(), doc: doc('b') }),
+      async () => ({ from: 'a', unchanged: false, body: Body.of(Buffer.from(JSON.stringify(doc('a')))), doc: doc('a') }),
+      async (known) => {
+        damage = known;
+        (known as unknown as { damaged: boolean }).damaged = true;
+        throw new Error('cannot decompress');
+      },
+      async () => ({ from: 'a', unchanged: false, body: Body.of(Buffer.from(JSON.stringify(doc('a')))), doc: doc('a') }),
+    ];
+    const source = {
+      fetch: async (known: KnownBody | null): Promise<Fetched> => {
+        knownSeen.push(known);
+        const step = steps[knownSeen.length - 1];
+        if (step === undefined) throw new Error('no more steps');
+        return step(known);
+      },
+    };
+    const store = new SnapshotStore();
+    const poller = new MesosPoller({ source, store, refreshMs: 60_000, logger, resolveHost: async () => [] });
+    stops.push(() => poller.stop());
+    for (const reason of ['a', 'b', 'a again', 'damaged', 'after']) await poller.pollNow(reason);
+    // B was served but not kept: the next poll had nothing to compare with, so A was parsed and served again.
+    expect(knownSeen[0]).toBeNull();
+    expect(knownSeen[1]).not.toBeNull();
+    expect(knownSeen[2]).toBeNull();
+    expect(knownSeen[3]).not.toBeNull();
+    expect(damage).toBe(knownSeen[3]);
+    expect(knownSeen[4]).toBeNull();
+    expect(store.snapshot.generation).toBe(4);
+    expect(poller.counters).toMatchObject({ polls: 5, unchanged: 0, failures: 1 });
   });
 });
 
