@@ -1,6 +1,6 @@
 // Fetches /master/state from the leading Mesos master over HTTP, following mesos-dns's leader redirect.
-// I/O: network. Returns the body and, unless it equals the one already accepted, the parsed document; checking its
-// shape is the poller's job.
+// I/O: network. Returns `unchanged` for the body already accepted (recognised by its kept print), else the body and
+// the parsed document; checking its shape is the poller's job.
 import type { Dispatcher } from 'undici';
 import { fetchedFrom, parseBody, type Fetched, type KnownBody, type Received } from './body.js';
 import type { HostPort } from './model.js';
