@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { brotliDecompress, constants, createBrotliCompress } from 'node:zlib';
 import { xxh3 } from '@node-rs/xxhash';
 import { SwitchyardError } from './errors.js';
-import { parseJsonSteps } from './json-slices.js';
+import { keyItems, parseJsonSteps, type ItemKeys } from './json-slices.js';
 import { runInSlices } from './slices.js';
 
 // XXH3 (64 bits, seed 0), native: 87 MB of bodies (a 100k-task cluster) in about 12 ms here, where xxhash-wasm's
@@ -249,9 +249,10 @@ export class BodyCollector {
  * The document in `body`; SWY_UPSTREAM_MALFORMED naming `what` when it is not JSON. Parsed in slices: a 60 MB
  * Mesos state took JSON.parse 1.1–1.4 s in one piece, all of it time the DNS server could not answer.
  */
-export async function parseBody(body: Body, what: string): Promise<unknown> {
+export async function parseBody(body: Body, what: string, keys: ItemKeys | null = null): Promise<unknown> {
   try {
-    return await runInSlices(parseJsonSteps(body.text()));
+    const text = body.text();
+    return await runInSlices(parseJsonSteps(text, undefined, keys === null ? null : keyItems(text, keys)));
   } catch (error) {
     throw new SwitchyardError('SWY_UPSTREAM_MALFORMED', `${what} is not JSON: ${(error as Error).message}`, { cause: error });
   }
@@ -261,9 +262,16 @@ export async function parseBody(body: Body, what: string): Promise<unknown> {
  * What a source hands the poller: where it came from, and either `unchanged` (the body has the prints of the one the
  * poller passed in as already accepted: nothing was parsed, nor kept) or the body and its parsed document.
  */
-export type Fetched = { readonly from: string; readonly unchanged: true } | { readonly from: string; readonly unchanged: false; readonly body: Body; readonly doc: unknown };
+export type Fetched =
+  | { readonly from: string; readonly unchanged: true }
+  | { readonly from: string; readonly unchanged: false; readonly body: Body; readonly doc: unknown; readonly keys?: ItemKeys };
 
-/** A received body as a Fetched: as it is when unchanged, else parsed (`what` names it in the error). */
-export async function fetchedFrom(received: Received, from: string, what: string): Promise<Fetched> {
-  return received.unchanged ? { from, unchanged: true } : { from, unchanged: false, body: received.body, doc: await parseBody(received.body, what) };
+/**
+ * A received body as a Fetched: as it is when unchanged, else parsed (`what` names it in the error); with `keys`, the
+ * items of the arrays walked while parsing are keyed by their text (see ItemKeys).
+ */
+export async function fetchedFrom(received: Received, from: string, what: string, keys: ItemKeys | null = null): Promise<Fetched> {
+  if (received.unchanged) return { from, unchanged: true };
+  const doc = await parseBody(received.body, what, keys);
+  return keys === null ? { from, unchanged: false, body: received.body, doc } : { from, unchanged: false, body: received.body, doc, keys };
 }

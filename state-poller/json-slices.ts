@@ -1,5 +1,6 @@
 // JSON.parse of a large document in pieces, as a generator for runInSlices, so that the DNS server keeps answering
 // while a 60 MB Mesos state is parsed. Pure. Gives exactly what JSON.parse gives, or throws what JSON.parse throws.
+import { hash } from 'node:crypto';
 
 /** Values at most this many characters long are parsed by one JSON.parse call (runs of them together). */
 const PIECE_CHARS = 64 * 1024;
@@ -87,8 +88,27 @@ function define(obj: Record<string, unknown>, key: string, value: unknown): void
   else obj[key] = value;
 }
 
+/**
+ * Told of each item of an array that is walked member by member (a large one) with where its text starts and ends,
+ * so that a caller can tell apart items whose text has not changed (Marathon's apps) without serializing them again.
+ */
+export type OnItem = (item: unknown, start: number, end: number) => void;
+
+/**
+ * Each object or array told by onItem, by itself: the SHA-1 (base64) of the text it was parsed from. Text that has
+ * not changed gives the same key, so Marathon's app memo finds an unchanged app without serializing it again.
+ */
+export type ItemKeys = WeakMap<object, string>;
+
+/** An OnItem that keys each object or array item of `text` into `keys`. */
+export function keyItems(text: string, keys: ItemKeys): OnItem {
+  return (item, start, end) => {
+    if (typeof item === 'object' && item !== null) keys.set(item, hash('sha1', text.slice(start, end), 'base64'));
+  };
+}
+
 /** Walks one large container from `from` (its bracket); returns its value and where it ends. */
-function* container(text: string, from: number, pieceChars: number): Generator<void, [unknown, number]> {
+function* container(text: string, from: number, pieceChars: number, onItem: OnItem | null): Generator<void, [unknown, number]> {
   const isArray = text.charCodeAt(from) === OPEN_ARRAY;
   const close = isArray ? CLOSE_ARRAY : CLOSE_OBJECT;
   const array: unknown[] = [];
@@ -96,13 +116,21 @@ function* container(text: string, from: number, pieceChars: number): Generator<v
   // A run of small members [runStart, runEnd), parsed together by one JSON.parse.
   let runStart = -1;
   let runEnd = -1;
+  /** With onItem: where each item of the run starts and ends, in pairs. */
+  const spans: number[] = [];
   let scanned = 0;
   const flush = (): void => {
     if (runStart < 0) return;
     const piece = text.slice(runStart, runEnd);
-    if (isArray) for (const item of JSON.parse(`[${piece}]`) as unknown[]) array.push(item);
-    else for (const [key, value] of Object.entries(JSON.parse(`{${piece}}`) as Record<string, unknown>)) define(object, key, value);
+    if (isArray) {
+      const items = JSON.parse(`[${piece}]`) as unknown[];
+      for (const [i, item] of items.entries()) {
+        array.push(item);
+        onItem?.(item, spans[2 * i] ?? 0, spans[2 * i + 1] ?? 0);
+      }
+    } else for (const [key, value] of Object.entries(JSON.parse(`{${piece}}`) as Record<string, unknown>)) define(object, key, value);
     runStart = -1;
+    spans.length = 0;
   };
   let at = skipSpace(text, from + 1);
   if (text.charCodeAt(at) === close) return [isArray ? array : object, at + 1];
@@ -121,6 +149,7 @@ function* container(text: string, from: number, pieceChars: number): Generator<v
       // Small: joins the run (the member as written, key and all).
       if (runStart < 0) runStart = memberStart;
       runEnd = end;
+      if (isArray && onItem !== null) spans.push(memberStart, end);
       scanned += end - memberStart;
       at = end;
       if (runEnd - runStart >= pieceChars) {
@@ -129,9 +158,11 @@ function* container(text: string, from: number, pieceChars: number): Generator<v
       }
     } else {
       flush();
-      const [value, valueEndAt] = yield* container(text, at, pieceChars);
-      if (isArray) array.push(value);
-      else define(object, JSON.parse(text.slice(memberStart, keyEnd)) as string, value);
+      const [value, valueEndAt] = yield* container(text, at, pieceChars, onItem);
+      if (isArray) {
+        array.push(value);
+        onItem?.(value, at, valueEndAt);
+      } else define(object, JSON.parse(text.slice(memberStart, keyEnd)) as string, value);
       at = valueEndAt;
     }
     if (scanned >= SCAN_PER_STEP) {
@@ -151,16 +182,18 @@ function* container(text: string, from: number, pieceChars: number): Generator<v
 
 /**
  * JSON.parse(text) in steps: a large array or object is walked member by member, small members are parsed in runs
- * by JSON.parse itself (`pieceChars` says what is small; tests make it tiny to walk everything). Anything that is not JSON throws JSON.parse's own error (the whole text is handed to it
- * then, as it is when the text is small).
+ * by JSON.parse itself (`pieceChars` says what is small; tests make it tiny to walk everything), and `onItem` is told
+ * of each item of an array walked so (a text no longer than a piece is parsed whole, and tells nothing). Anything
+ * that is not JSON throws JSON.parse's own error (the whole text is handed to it then, as it is when the text is
+ * small).
  */
-export function* parseJsonSteps(text: string, pieceChars = PIECE_CHARS): Generator<void, unknown> {
+export function* parseJsonSteps(text: string, pieceChars = PIECE_CHARS, onItem: OnItem | null = null): Generator<void, unknown> {
   const start = skipSpace(text, 0);
   if (text.length - start <= pieceChars) return JSON.parse(text) as unknown;
   const first = text.charCodeAt(start);
   if (first !== OPEN_ARRAY && first !== OPEN_OBJECT) return JSON.parse(text) as unknown;
   try {
-    const [value, end] = yield* container(text, start, pieceChars);
+    const [value, end] = yield* container(text, start, pieceChars, onItem);
     if (skipSpace(text, end) !== text.length) throw new NotJson('trailing');
     return value;
   } catch (error) {

@@ -10,6 +10,7 @@ import { describeIssues } from './mesos-types.js';
 import { marathonAppSchema, marathonAppsSchema, marathonTaskSchema, type MarathonAppDoc } from './marathon-types.js';
 import { runToEnd } from './slices.js';
 import { marathonTaskFields, type MarathonTaskFields } from './marathon-fast.js';
+import type { ItemKeys } from './json-slices.js';
 
 export type NormalizedMarathon =
   | { readonly ok: true; readonly state: MarathonState; readonly diagnostics: readonly Diagnostic[] }
@@ -53,7 +54,7 @@ interface Reusable {
 }
 
 /**
- * The apps of the previous document normalized with it, by the SHA-1 of their JSON text. A cache, not state: the
+ * The apps of the previous document normalized with it, by the SHA-1 of their JSON text (see normalizeMarathonSteps). A cache, not state: the
  * output is the same with or without it, only object identity and time differ. Each call replaces its content, so
  * it holds one document's apps at most. Keyed by digest, not by the text itself: the texts were 27 MB at 10k apps,
  * kept for as long as the state was served.
@@ -65,15 +66,15 @@ export class MarathonAppMemo {
 /** Apps between the points where normalizeMarathonSteps lets its caller do other work. */
 const APPS_PER_STEP = 64;
 
-export function normalizeMarathon(raw: unknown, memo: MarathonAppMemo | null = null): NormalizedMarathon {
-  return runToEnd(normalizeMarathonSteps(raw, memo));
+export function normalizeMarathon(raw: unknown, memo: MarathonAppMemo | null = null, keys: ItemKeys | null = null): NormalizedMarathon {
+  return runToEnd(normalizeMarathonSteps(raw, memo, keys));
 }
 
 /**
  * normalizeMarathon as steps: the generator pauses every APPS_PER_STEP apps, so the poller can run it in slices
  * (slices.ts) and the DNS server keeps answering while 10k apps are normalized.
  */
-export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | null = null): Generator<void, NormalizedMarathon> {
+export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | null = null, keys: ItemKeys | null = null): Generator<void, NormalizedMarathon> {
   const top = marathonAppsSchema.safeParse(raw);
   if (!top.success) return { ok: false, message: describeIssues(top.error) };
   const diagnostics: Diagnostic[] = [];
@@ -85,11 +86,11 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
   const reusable = new Map<string, Reusable>();
   for (const [index, rawApp] of top.data.apps.entries()) {
     if (index % APPS_PER_STEP === APPS_PER_STEP - 1) yield;
-    // What the memo buys is identity: an unchanged app keeps its object, so the load balancer skips it. Since tasks
-    // have hand-written checks, stringifying and hashing an app (about 30 µs at 10k apps) costs nearly what checking
-    // it again does (35 µs), so a document of new apps takes twice as long with a memo. The key is the SHA-1 digest
-    // (28 characters of base64).
-    const key = memo !== null && typeof rawApp === 'object' && rawApp !== null ? hash('sha1', JSON.stringify(rawApp), 'base64') : null;
+    // What the memo buys is identity: an unchanged app keeps its object, so the load balancer skips it. The key is
+    // the SHA-1 (28 characters of base64) of the app's text as the parser found it (`keys`: about 3 µs an app), else
+    // of the app serialized again: about 30 µs at 10k apps, nearly what checking it again costs (35 µs). Either
+    // way the same text gives the same key; an app whose text changed is normalized again.
+    const key = memo === null || typeof rawApp !== 'object' || rawApp === null ? null : (keys?.get(rawApp) ?? hash('sha1', JSON.stringify(rawApp), 'base64'));
     const known = key === null ? undefined : (reusable.get(key) ?? memo?.previous.get(key));
     if (known !== undefined && key !== null) {
       if (seen.has(known.app.id)) {

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import { acceptedOf, stillServed, type Accepted } from './accepted.js';
 import { parseBody, type Body, type KnownBody } from './body.js';
+import type { ItemKeys } from './json-slices.js';
 import { Coalescer } from './coalescer.js';
 import { DiagnosticLog } from './diagnostic-log.js';
 import { Progress } from './progress.js';
@@ -190,6 +191,8 @@ export class MarathonPoller {
       let doc: unknown;
       // What to keep once the apps are accepted: what is kept already, when it is the same body.
       let keep: KnownBody | Body;
+      // The apps' keys for the memo, when the parser gave them (see ItemKeys).
+      let keys: ItemKeys | null;
       if (fetched.unchanged) {
         if (accepted === null) throw new Error(`${fetched.from}: a source answered unchanged with nothing accepted`);
         // The same apps: nothing rebuilt (the pipeline still checks its files), unless a task host resolves elsewhere.
@@ -200,15 +203,17 @@ export class MarathonPoller {
           logger.debug({ from: fetched.from, reason }, 'marathon apps unchanged');
           return { ok: true, generation: store.snapshot.generation };
         }
-        doc = await parseBody(await accepted.known.body(), fetched.from);
+        keys = new WeakMap();
+        doc = await parseBody(await accepted.known.body(), fetched.from, keys);
         keep = accepted.known;
       } else {
         doc = fetched.doc;
         keep = fetched.body;
+        keys = fetched.keys ?? null;
       }
       progress?.at('checking the apps');
       // In slices: 10k apps take about a second, and the DNS server (in the same process) answers in between.
-      const normalized = await runInSlices(normalizeMarathonSteps(doc, this.apps));
+      const normalized = await runInSlices(normalizeMarathonSteps(doc, this.apps, keys));
       if (!normalized.ok) {
         throw new SwitchyardError('SWY_UPSTREAM_MALFORMED', `apps from ${fetched.from} have the wrong shape: ${normalized.message}`);
       }

@@ -30,7 +30,8 @@ export class MarathonSource {
     const { value, from } = await firstThatAnswers(preferFirst(bases, this.preferred), 'Marathon', async (base) => {
       const url = `${base}/v2/apps?embed=apps.tasks`;
       const received = await getBody(url, { timeoutMs: this.options.timeoutMs, basicAuth: this.options.basicAuth, dispatcher: this.dispatcher }, known);
-      return fetchedFrom(received, base, url);
+      // The apps keyed by their text as they are parsed, for the poller's app memo.
+      return fetchedFrom(received, base, url, new WeakMap());
     });
     this.preferred = from;
     return value;

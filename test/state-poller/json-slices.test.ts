@@ -40,6 +40,31 @@ describe('parseJsonSteps', () => {
     );
   });
 
+  it('tells of every item of each array it walks, with the text it was parsed from', () => {
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue(), { minLength: 1, maxLength: 12 }), fc.constantFrom(undefined, 0, 2), fc.integer({ min: 1, max: 64 }), (items, indent, pieceChars) => {
+        const text = JSON.stringify({ apps: items }, null, indent);
+        const told = new Map<unknown, string>();
+        const steps = parseJsonSteps(text, pieceChars, (item, start, end) => told.set(item, text.slice(start, end)));
+        let step = steps.next();
+        while (step.done !== true) step = steps.next();
+        const apps = (step.value as { apps: unknown[] }).apps;
+        expect(apps).toStrictEqual(JSON.parse(text).apps);
+        // The apps array is walked when its own text is longer than a piece: then every app that is an object or
+        // array is told, as itself, with exactly its own text.
+        const arrayStart = text.indexOf('[', text.indexOf('"apps"'));
+        const walked = text.lastIndexOf(']') + 1 - arrayStart > pieceChars;
+        for (const app of apps) {
+          if (typeof app !== 'object' || app === null) continue;
+          expect(told.has(app), JSON.stringify(app)).toBe(walked);
+          if (told.has(app)) expect(JSON.parse(told.get(app) ?? '')).toStrictEqual(app);
+        }
+        for (const [item, source] of told) expect(JSON.parse(source)).toStrictEqual(item);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('keeps "__proto__" an own property, as JSON.parse does, whether in a run or on its own', () => {
     for (const text of ['{"a":1,"__proto__":{"x":1},"b":2}', '{"__proto__":[1,2,3,4,5,6,7,8,9,10],"z":[{"__proto__":1}]}']) {
       for (const pieceChars of [1, 4, 1000]) {

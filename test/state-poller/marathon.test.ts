@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeHttpServer, listen } from '../../dns/listen.js';
 import { KnownBody } from '../../state-poller/body.js';
+import { keyItems, parseJsonSteps, type ItemKeys } from '../../state-poller/json-slices.js';
 import { MarathonAppMemo, normalizeMarathon } from '../../state-poller/marathon-normalize.js';
 import { MarathonSource } from '../../state-poller/marathon-source.js';
 
@@ -58,6 +59,40 @@ describe('normalizeMarathon over the recorded documents', () => {
     expect(second.diagnostics.map((d) => d.subject)).toEqual(['/web/tasks[1]']);
     // Without a memo nothing is shared between calls.
     expect(byId(normalizeMarathon({ apps: [web] }), '/web')).not.toBe(byId(normalizeMarathon({ apps: [web] }), '/web'));
+  });
+
+  it('with the parser\'s keys, finds unchanged apps by their text: the same objects and the same output as without', () => {
+    const apps = Array.from({ length: 40 }, (_, i) => ({ id: `/app-${i}`, labels: { HAPROXY_GROUP: 'external' }, tasks: [{ id: `app-${i}.1`, host: '127.0.0.1', ports: [31000 + i] }] }));
+    /** The document as text, parsed as a poller parses a large body (pieces small enough to walk the apps). */
+    const parse = (doc: unknown): { doc: unknown; keys: ItemKeys } => {
+      const text = JSON.stringify(doc);
+      const keys: ItemKeys = new WeakMap();
+      const steps = parseJsonSteps(text, 256, keyItems(text, keys));
+      let step = steps.next();
+      while (step.done !== true) step = steps.next();
+      return { doc: step.value, keys };
+    };
+    const memo = new MarathonAppMemo();
+    const one = parse({ apps });
+    const first = normalizeMarathon(one.doc, memo, one.keys);
+    const changed = apps.map((a, i) => (i === 7 ? { ...a, labels: { HAPROXY_GROUP: 'internal' } } : a));
+    const two = parse({ apps: changed });
+    const second = normalizeMarathon(two.doc, memo, two.keys);
+    if (!first.ok || !second.ok) throw new Error('not normalized');
+    expect(second).toEqual(normalizeMarathon({ apps: changed }));
+    const firstById = new Map(first.state.apps.map((a) => [a.id, a]));
+    for (const app of second.state.apps) {
+      if (app.id === '/app-7') expect(app).not.toBe(firstById.get(app.id));
+      else expect(app).toBe(firstById.get(app.id));
+    }
+    // Every app was keyed by the parser: none was serialized again to find it.
+    for (const raw of (two.doc as { apps: object[] }).apps) expect(two.keys.has(raw)).toBe(true);
+    // And the key is what finds an app: another app's text under an old key would be taken for the old app.
+    const trusted = new MarathonAppMemo();
+    const old = normalizeMarathon({ apps: [apps[0]] }, trusted, new WeakMap([[apps[0] as object, 'same key']]));
+    const other = { ...apps[0], instances: 5 };
+    const taken = normalizeMarathon({ apps: [other] }, trusted, new WeakMap([[other as object, 'same key']]));
+    expect(taken.ok && old.ok ? taken.state.apps[0] : null).toBe(old.ok ? old.state.apps[0] : undefined);
   });
 
   it('skips a malformed app or task with a diagnostic and keeps every other one', () => {
@@ -122,6 +157,18 @@ describe('MarathonSource', () => {
     expect(good.paths).toEqual(['/v2/apps?embed=apps.tasks', '/v2/apps?embed=apps.tasks']);
     expect(broken.paths).toHaveLength(1);
     expect(good.auth[0]).toBe(`Basic ${Buffer.from('lb:pw').toString('base64')}`);
+  });
+
+  it('keys each app of a large answer by its text as it parses it, for the app memo', async () => {
+    const apps = Array.from({ length: 1000 }, (_, i) => ({ id: `/app-${i}`, labels: {}, tasks: [{ id: `app-${i}.1`, host: '127.0.0.1', ports: [31000 + i] }] }));
+    const text = JSON.stringify({ apps });
+    expect(text.length).toBeGreaterThan(64 * 1024);
+    const good = await fakeMarathon(200, text);
+    const fetched = await new MarathonSource({ urls: [good.url], timeoutMs: 2000, basicAuth: null }).fetch(null);
+    if (fetched.unchanged) throw new Error('the first fetch cannot be unchanged');
+    const parsed = (fetched.doc as { apps: object[] }).apps;
+    expect(parsed).toHaveLength(1000);
+    for (const app of parsed) expect(fetched.keys?.has(app)).toBe(true);
   });
 
   it('fails with SWY_UPSTREAM_UNAVAILABLE naming every URL when none answers', async () => {
