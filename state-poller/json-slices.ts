@@ -1,5 +1,6 @@
 // JSON.parse of a large document in pieces, as a generator for runInSlices, so that the DNS server keeps answering
-// while a 60 MB Mesos state is parsed. Pure. Gives exactly what JSON.parse gives, or throws what JSON.parse throws.
+// while a 60 MB Mesos state is parsed. Pure (keyItems fills the map it is given). Gives exactly what JSON.parse
+// gives, or throws what JSON.parse throws.
 import { hash } from 'node:crypto';
 
 /** Values at most this many characters long are parsed by one JSON.parse call (runs of them together). */
@@ -124,6 +125,8 @@ function* container(text: string, from: number, pieceChars: number, onItem: OnIt
     const piece = text.slice(runStart, runEnd);
     if (isArray) {
       const items = JSON.parse(`[${piece}]`) as unknown[];
+      // Each item with its own span or none: a misread run goes to JSON.parse whole (see parseJsonSteps).
+      if (onItem !== null && spans.length !== 2 * items.length) throw new NotJson('spans');
       for (const [i, item] of items.entries()) {
         array.push(item);
         onItem?.(item, spans[2 * i] ?? 0, spans[2 * i + 1] ?? 0);

@@ -68,6 +68,11 @@ export class MarathonPoller {
   private pendingEvents = new Map<string, number>();
   private readonly count = { fetches: 0, failures: 0, unchanged: 0, events: 0, resyncs: 0, lastDurationMs: null as number | null };
   private accepted: Accepted | null = null;
+  /**
+   * Whether the accepted apps were keyed by their text (ItemKeys: MarathonSource's are, a file's are not). A body
+   * parsed again must be keyed the same way, or the app memo finds none of its apps.
+   */
+  private keyed = false;
   /** Unchanged apps keep their objects from one fetch to the next (the load balancer skips them by identity). */
   private readonly apps = new MarathonAppMemo();
   private readonly flight: SingleFlight<PollResult>;
@@ -203,7 +208,7 @@ export class MarathonPoller {
           logger.debug({ from: fetched.from, reason }, 'marathon apps unchanged');
           return { ok: true, generation: store.snapshot.generation };
         }
-        keys = new WeakMap();
+        keys = this.keyed ? new WeakMap() : null;
         doc = await parseBody(await accepted.known.body(), fetched.from, keys);
         keep = accepted.known;
       } else {
@@ -230,6 +235,7 @@ export class MarathonPoller {
         'marathon apps loaded',
       );
       // Kept last, after the state is served and logged: compressing the body takes its share of a second.
+      this.keyed = keys !== null;
       this.accepted = await acceptedOf(keep, accepted?.known ?? null, new Map(Object.entries(state.hosts)), (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'the accepted body could not be kept; the next poll parses what it gets'));
       return { ok: true, generation: snapshot.generation };
     } catch (error) {

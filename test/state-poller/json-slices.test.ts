@@ -59,7 +59,12 @@ describe('parseJsonSteps', () => {
           expect(told.has(app), JSON.stringify(app)).toBe(walked);
           if (told.has(app)) expect(JSON.parse(told.get(app) ?? '')).toStrictEqual(app);
         }
-        for (const [item, source] of told) expect(JSON.parse(source)).toStrictEqual(item);
+        for (const [item, source] of told) {
+          expect(JSON.parse(source)).toStrictEqual(item);
+          // Exactly the item's own text: no space or comma around it (compact text is what JSON.stringify gives).
+          expect(source.trim()).toBe(source);
+          if (indent === undefined || indent === 0) expect(source).toBe(JSON.stringify(item));
+        }
       }),
       { numRuns: 400 },
     );

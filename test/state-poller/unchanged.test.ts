@@ -1,7 +1,9 @@
 // Recognising an unchanged upstream state before parsing it: block prints, kept bodies and the collector (property tests),
 // then MesosPoller and MarathonPoller over real loopback HTTP: the same body confirms the served state (no new
 // generation, no listener call, its age reset), a changed body or a host that now resolves elsewhere installs anew.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +11,7 @@ import { xxh3 } from '@node-rs/xxhash';
 import { acceptedOf } from '../../state-poller/accepted.js';
 import { BLOCK_BYTES, Body, BodyCollector, KnownBody, type Fetched } from '../../state-poller/body.js';
 import { MarathonPoller } from '../../state-poller/marathon-poller.js';
+import { FileSource } from '../../state-poller/file-source.js';
 import { MarathonSource } from '../../state-poller/marathon-source.js';
 import { MesosSource } from '../../state-poller/mesos-source.js';
 import { MesosPoller } from '../../state-poller/poller.js';
@@ -360,5 +363,37 @@ describe('MarathonPoller and unchanged apps', () => {
     expect(await poller.refresh('scaled')).toEqual({ ok: true, generation: 2 });
     expect(store.snapshot.marathon?.apps[0]?.instances).toBe(2);
     expect(installed).toEqual([1, 2]);
+  });
+
+  it.each(['Marathon', 'a pretty-printed apps file'])('rebuilds from the kept body when a host moves, and every app keeps its object (%s)', async (kind) => {
+    // Large enough to be parsed in slices (so MarathonSource keys its apps by their text), with a host to resolve.
+    const apps = Array.from({ length: 600 }, (_, i) => ({ id: `/app-${i}`, labels: {}, tasks: [{ id: `app-${i}.1`, host: 'agent.test', ports: [31000 + i], state: 'TASK_RUNNING' }] }));
+    let source: MarathonSource | FileSource;
+    if (kind === 'Marathon') {
+      const fake = await FakeMarathon.start();
+      stops.push(() => fake.close());
+      // Indented, so that a key of the app's text and a key of the app serialized again differ.
+      fake.setRaw(200, JSON.stringify({ apps }, null, 2));
+      source = new MarathonSource({ urls: [fake.url], timeoutMs: 2000, basicAuth: null });
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), 'switchyard-apps-'));
+      stops.push(async () => rmSync(dir, { recursive: true, force: true }));
+      const path = join(dir, 'apps.json');
+      writeFileSync(path, JSON.stringify({ apps }, null, 2));
+      source = new FileSource(path);
+    }
+    let agent = ['10.9.0.1'];
+    const store = new SnapshotStore();
+    const poller = new MarathonPoller({ source, store, logger, resolveHost: async () => agent, events: null, minIntervalMs: 0, maxDelayMs: 0 });
+    stops.push(() => poller.stop());
+    expect(await poller.refresh('first')).toEqual({ ok: true, generation: 1 });
+    const before = store.snapshot.marathon?.apps ?? [];
+    expect(before).toHaveLength(600);
+    agent = ['10.9.0.2'];
+    expect(await poller.refresh('moved')).toEqual({ ok: true, generation: 2 });
+    expect(store.snapshot.marathon?.hosts['agent.test']).toEqual(['10.9.0.2']);
+    const after = store.snapshot.marathon?.apps ?? [];
+    expect(after.filter((app, i) => app !== before[i])).toEqual([]);
+    expect(await poller.refresh('again')).toEqual({ ok: true, generation: 2 });
   });
 });
