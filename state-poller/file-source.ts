@@ -10,7 +10,7 @@ export class FileSource {
 
   constructor(readonly path: string) {}
 
-  /** `known` is what was kept of the content last accepted: the same file comes back `unchanged`, without being parsed. */
+  /** `known` is what was kept of the content last accepted: the same file comes back `unchanged`, not parsed. */
   async fetch(known: KnownBody | null = null): Promise<Fetched> {
     let bytes: Buffer;
     try {

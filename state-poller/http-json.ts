@@ -1,5 +1,6 @@
 // GET an upstream JSON body over HTTP (undici) with a timeout, a status check and optional basic auth, compared with
-// the body already accepted (its block prints) as it arrives. I/O: network. Shared by the Mesos and Marathon sources (same error codes).
+// the body already accepted (its block prints) as it arrives. I/O: network. Shared by the Mesos and Marathon sources
+// (same error codes).
 import { request, type Dispatcher } from 'undici';
 import { BodyCollector, type KnownBody, type Received } from './body.js';
 import { SwitchyardError } from './errors.js';
@@ -12,8 +13,8 @@ export interface GetJsonOptions {
 }
 
 /**
- * The body of a 200 answer, or `unchanged` when it is `known` again (block prints compared as it arrives); throws SWY_UPSTREAM_UNAVAILABLE
- * (network, timeout) or SWY_UPSTREAM_HTTP_STATUS (not 200).
+ * The body of a 200 answer, or `unchanged` when it is `known` again (block prints compared as it arrives); throws
+ * SWY_UPSTREAM_UNAVAILABLE (network, timeout) or SWY_UPSTREAM_HTTP_STATUS (not 200).
  */
 export async function getBody(url: string, options: GetJsonOptions, known: KnownBody | null = null): Promise<Received> {
   const headers: Record<string, string> = { 'user-agent': 'switchyard', accept: 'application/json' };

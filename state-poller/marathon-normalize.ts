@@ -54,8 +54,8 @@ interface Reusable {
 }
 
 /**
- * The apps of the previous document normalized with it, by the SHA-1 of their JSON text (see normalizeMarathonSteps). A cache, not state: the
- * output is the same with or without it, only object identity and time differ. Each call replaces its content, so
+ * The apps of the previous document normalized with it, by the SHA-1 of their JSON text (see normalizeMarathonSteps).
+ * A cache, not state: the output is the same with or without it, only object identity and time differ. Each call replaces its content, so
  * it holds one document's apps at most. Keyed by digest, not by the text itself: the texts were 27 MB at 10k apps,
  * kept for as long as the state was served.
  */

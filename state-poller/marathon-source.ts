@@ -24,7 +24,7 @@ export class MarathonSource {
     this.dispatcher = options.dispatcher ?? (this.ownAgent as Agent);
   }
 
-  /** `known` is what was kept of the body last accepted: the same answer comes back `unchanged`, without being parsed. */
+  /** `known` is what was kept of the body last accepted: the same answer comes back `unchanged`, not parsed. */
   async fetch(known: KnownBody | null = null): Promise<Fetched> {
     const bases = this.options.urls.map((url) => url.replace(/\/+$/, ''));
     const { value, from } = await firstThatAnswers(preferFirst(bases, this.preferred), 'Marathon', async (base) => {

@@ -28,7 +28,8 @@ export class MesosSource {
 
   /**
    * Tries the last good master, then every configured master in order; throws SWY_UPSTREAM_UNAVAILABLE if all fail.
-   * `known` is what the poller kept of the body it last accepted: that state again comes back `unchanged`, without being parsed.
+   * `known` is what the poller kept of the body it last accepted: that state again comes back `unchanged`, not
+   * parsed.
    */
   async fetch(known: KnownBody | null = null): Promise<Fetched> {
     const byRaw = new Map(this.options.masters.map((m) => [m.raw, m]));

@@ -13,7 +13,7 @@ import { SingleFlight } from './single-flight.js';
 import type { SnapshotStore } from './store.js';
 
 export interface StateSource {
-  /** `known` is what was kept of the body last accepted: a source answers `unchanged` for that body again instead of parsing it. */
+  /** `known` is what was kept of the body last accepted: a source answers `unchanged` for that body, not parsing it. */
   fetch(known: KnownBody | null): Promise<Fetched>;
   /** Sources that can tell when their data changed (files) call onChange. */
   watch?(onChange: () => void): void;

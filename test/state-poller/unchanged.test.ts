@@ -1,4 +1,5 @@
-// Recognising an unchanged upstream state before parsing it: block prints, kept bodies and the collector (property tests),
+// Recognising an unchanged upstream state before parsing it: block prints, kept bodies and the collector (property
+// tests),
 // then MesosPoller and MarathonPoller over real loopback HTTP: the same body confirms the served state (no new
 // generation, no listener call, its age reset), a changed body or a host that now resolves elsewhere installs anew.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
