@@ -1,7 +1,7 @@
 // Recognising an unchanged upstream state before parsing it: block prints, kept bodies and the collector (property
-// tests),
-// then MesosPoller and MarathonPoller over real loopback HTTP: the same body confirms the served state (no new
-// generation, no listener call, its age reset), a changed body or a host that now resolves elsewhere installs anew.
+// tests), then MesosPoller and MarathonPoller over real loopback HTTP: the same body confirms the served state (no
+// new generation, no listener call, its age reset), a changed body or a host that now resolves elsewhere installs
+// anew, and a kept body that fails is forgotten.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
