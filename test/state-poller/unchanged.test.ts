@@ -16,7 +16,6 @@ import { FileSource } from '../../state-poller/file-source.js';
 import { MarathonSource } from '../../state-poller/marathon-source.js';
 import { MesosSource } from '../../state-poller/mesos-source.js';
 import { MesosPoller } from '../../state-poller/poller.js';
-import { runToEnd } from '../../state-poller/slices.js';
 import { SnapshotStore } from '../../state-poller/store.js';
 import { splitHostPort } from '../../state-poller/upid.js';
 import type { HostPort } from '../../state-poller/model.js';
@@ -83,35 +82,6 @@ describe('Body prints', () => {
     // xxHash's value for the empty input, through the streaming hasher the bodies use (fixes the algorithm and seed).
     expect(xxh3.Xxh3.withSeed().digest()).toBe(0x2d06800538d394c2n);
     expect(split(Buffer.from('abc'), [1, 2]).prints).toEqual([xxh3.xxh64(Buffer.from('abc'))]);
-  });
-});
-
-describe('Body.textSteps', () => {
-  it('decodes as text() does, invalid UTF-8 and characters split between chunks included', () => {
-    // Bytes of every kind: ASCII, two- to four-byte characters, and bytes that are not UTF-8 at all.
-    const piece = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 6 }).map((t) => Buffer.from(t)), fc.uint8Array({ maxLength: 6 }).map((b) => Buffer.from(b)));
-    fc.assert(
-      fc.property(fc.array(piece, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 8 }), (pieces, cuts) => {
-        const body = split(Buffer.concat(pieces), cuts);
-        expect(runToEnd(body.textSteps())).toBe(body.text());
-      }),
-      { numRuns: 2000 },
-    );
-  });
-
-  it('decodes a large single chunk in pieces, with characters across the piece ends', () => {
-    const text = 'é€😀x'.repeat(40_000);
-    const body = Body.of(Buffer.from(text));
-    expect(body.length).toBeGreaterThan(3 * 64 * 1024);
-    const steps = body.textSteps();
-    let pauses = 0;
-    let step = steps.next();
-    while (step.done !== true) {
-      pauses++;
-      step = steps.next();
-    }
-    expect(step.value).toBe(text);
-    expect(pauses).toBeGreaterThan(3);
   });
 });
 
