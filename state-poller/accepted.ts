@@ -1,6 +1,7 @@
 // What a poller remembers of the state it last accepted, so that the same body is recognised on the next poll
 // without parsing it: what it kept of the body, and the host names it used with their addresses. No I/O (the body
 // is compressed in zlib's thread pool).
+import type { Logger } from 'pino';
 import { KnownBody, type Body } from './body.js';
 
 export interface Accepted {
@@ -30,14 +31,14 @@ export async function stillServed(accepted: Accepted, resolve: (names: readonly 
 
 /**
  * What to remember of a state just accepted from `body` (or from the body already kept, when it was the same), with
- * `previous` the body kept before it. Null when the body cannot be compressed (`warn` says why): the next poll then
- * parses whatever it gets, rather than confirm a state that is no longer the one served.
+ * `previous` the body kept before it. Null when the body cannot be compressed (a warning says why): the next poll
+ * then parses whatever it gets, rather than confirm a state that is no longer the one served.
  */
-export async function acceptedOf(body: Body | KnownBody, previous: KnownBody | null, hosts: ReadonlyMap<string, readonly string[]>, warn: (error: unknown) => void): Promise<Accepted | null> {
+export async function acceptedOf(body: Body | KnownBody, previous: KnownBody | null, hosts: ReadonlyMap<string, readonly string[]>, logger: Pick<Logger, 'warn'>): Promise<Accepted | null> {
   try {
     return { known: body instanceof KnownBody ? body : await KnownBody.of(body, previous), hosts };
   } catch (error) {
-    warn(error);
+    logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'the accepted body could not be kept; the next poll parses what it gets');
     return null;
   }
 }

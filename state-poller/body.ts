@@ -54,7 +54,7 @@ function* blockPieces(chunk: Buffer, fill: number): Generator<Buffer> {
   }
 }
 
-/** Block prints of a stream of chunks, fed in order. */
+/** Block prints of a stream of chunks, fed in order as they arrive. */
 class BlockPrinter {
   readonly prints: bigint[] = [];
   private hasher = create64();
@@ -80,19 +80,12 @@ class BlockPrinter {
   }
 }
 
-function printsOf(chunks: readonly Buffer[]): bigint[] {
-  const printer = new BlockPrinter();
-  for (const chunk of chunks) for (const piece of blockPieces(chunk, printer.fill)) printer.add(piece);
-  printer.endBlock();
-  return printer.prints;
-}
-
-/** The body's bytes cut into blocks, each as the views of the chunks it spans: no copy of the body is made. */
-function blocksOf(body: Body): Buffer[][] {
+/** The bytes of `chunks` cut into blocks, each as the views of the chunks it spans: no copy is made. */
+function blocksOf(chunks: readonly Buffer[]): Buffer[][] {
   const blocks: Buffer[][] = [];
   let parts: Buffer[] = [];
   let fill = 0;
-  for (const chunk of body.chunks) {
+  for (const chunk of chunks) {
     for (const piece of blockPieces(chunk, fill)) {
       parts.push(piece);
       fill += piece.length;
@@ -105,6 +98,15 @@ function blocksOf(body: Body): Buffer[][] {
   }
   if (fill > 0) blocks.push(parts);
   return blocks;
+}
+
+/** Each block's print, for a body that was not printed as it arrived (BodyCollector prints as it goes). */
+function printsOf(chunks: readonly Buffer[]): bigint[] {
+  return blocksOf(chunks).map((parts) => {
+    const hasher = create64();
+    for (const part of parts) hasher.update(part);
+    return hasher.digest();
+  });
 }
 
 /**
@@ -157,7 +159,7 @@ export class KnownBody {
    */
   static async of(body: Body, previous: KnownBody | null = null): Promise<KnownBody> {
     const packed: Buffer[] = [];
-    for (const [i, parts] of blocksOf(body).entries()) {
+    for (const [i, parts] of blocksOf(body.chunks).entries()) {
       const same = previous !== null && previous.prints[i] === body.prints[i] ? previous.packed[i] : undefined;
       packed.push(same ?? (await pack(parts)));
     }
@@ -273,5 +275,5 @@ export type Fetched =
 export async function fetchedFrom(received: Received, from: string, what: string, keys: ItemKeys | null = null): Promise<Fetched> {
   if (received.unchanged) return { from, unchanged: true };
   const doc = await parseBody(received.body, what, keys);
-  return keys === null ? { from, unchanged: false, body: received.body, doc } : { from, unchanged: false, body: received.body, doc, keys };
+  return { from, unchanged: false, body: received.body, doc, ...(keys === null ? {} : { keys }) };
 }

@@ -101,10 +101,15 @@ export type OnItem = (item: unknown, start: number, end: number) => void;
  */
 export type ItemKeys = WeakMap<object, string>;
 
+/** The key of a JSON text: its SHA-1, 28 characters of base64 (Marathon's app memo keys every app by one). */
+export function textKey(text: string): string {
+  return hash('sha1', text, 'base64');
+}
+
 /** An OnItem that keys each object or array item of `text` into `keys`. */
 export function keyItems(text: string, keys: ItemKeys): OnItem {
   return (item, start, end) => {
-    if (typeof item === 'object' && item !== null) keys.set(item, hash('sha1', text.slice(start, end), 'base64'));
+    if (typeof item === 'object' && item !== null) keys.set(item, textKey(text.slice(start, end)));
   };
 }
 

@@ -3,14 +3,13 @@
 // Given a memo (one per poller), an app whose JSON is the same as in the previous document comes back as the same
 // (immutable) object, so that consumers can skip unchanged apps by identity (lb/view-cache.ts) and its schema check
 // is not repeated.
-import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Diagnostic, MarathonApp, MarathonPortMapping, MarathonState, MarathonTask } from './model.js';
 import { describeIssues } from './mesos-types.js';
 import { marathonAppSchema, marathonAppsSchema, marathonTaskSchema, type MarathonAppDoc } from './marathon-types.js';
 import { runToEnd } from './slices.js';
 import { marathonTaskFields, type MarathonTaskFields } from './marathon-fast.js';
-import type { ItemKeys } from './json-slices.js';
+import { textKey, type ItemKeys } from './json-slices.js';
 
 export type NormalizedMarathon =
   | { readonly ok: true; readonly state: MarathonState; readonly diagnostics: readonly Diagnostic[] }
@@ -90,7 +89,7 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
     // the SHA-1 (28 characters of base64) of the app's text as the parser found it (`keys`: about 3 µs an app), else
     // of the app serialized again: about 30 µs at 10k apps, nearly what checking it again costs (35 µs). Either
     // way the same text gives the same key; an app whose text changed is normalized again.
-    const key = memo === null || typeof rawApp !== 'object' || rawApp === null ? null : (keys?.get(rawApp) ?? hash('sha1', JSON.stringify(rawApp), 'base64'));
+    const key = memo === null || typeof rawApp !== 'object' || rawApp === null ? null : (keys?.get(rawApp) ?? textKey(JSON.stringify(rawApp)));
     const known = key === null ? undefined : (reusable.get(key) ?? memo?.previous.get(key));
     if (known !== undefined && key !== null) {
       if (seen.has(known.app.id)) {

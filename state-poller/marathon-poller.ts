@@ -236,7 +236,7 @@ export class MarathonPoller {
       );
       // Kept last, after the state is served and logged: compressing the body takes its share of a second.
       this.keyed = keys !== null;
-      this.accepted = await acceptedOf(keep, accepted?.known ?? null, new Map(Object.entries(state.hosts)), (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'the accepted body could not be kept; the next poll parses what it gets'));
+      this.accepted = await acceptedOf(keep, accepted?.known ?? null, new Map(Object.entries(state.hosts)), logger);
       return { ok: true, generation: snapshot.generation };
     } catch (error) {
       progress?.done();

@@ -164,7 +164,7 @@ export class MesosPoller {
         'state loaded',
       );
       // Kept last, after the state is served and logged: compressing the body takes its share of a second.
-      this.accepted = await acceptedOf(keep, accepted?.known ?? null, hosts, (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'the accepted body could not be kept; the next poll parses what it gets'));
+      this.accepted = await acceptedOf(keep, accepted?.known ?? null, hosts, logger);
       return { ok: true, generation: snapshot.generation };
     } catch (error) {
       progress?.done();

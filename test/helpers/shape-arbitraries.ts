@@ -1,5 +1,5 @@
 // fast-check arbitraries for JSON-like upstream items that are mostly, but not always, of the right shape, and the
-// property that a hand-written check agrees with its zod schema over them. Pure (assertions only).
+// properties that a hand-written check agrees with its zod schema over them. Pure (assertions only).
 import fc from 'fast-check';
 import { expect } from 'vitest';
 
@@ -38,4 +38,22 @@ export function expectAgreement<F, D extends F>(arbitrary: fc.Arbitrary<unknown>
     { numRuns: runs },
   );
   expect(accepted).toBeGreaterThan(runs / 50);
+}
+
+/** Whatever the schema accepts among `good` (well-formed shapes), the check takes too: normal input never needs zod. */
+export function expectTakesWhatZodTakes<F>(good: fc.Arbitrary<unknown>, check: (raw: unknown) => F | null, schema: Schema<unknown>, runs = 2000): void {
+  fc.assert(
+    fc.property(good, (raw) => {
+      if (schema.safeParse(raw).success) expect(check(raw)).not.toBeNull();
+    }),
+    { numRuns: runs },
+  );
+}
+
+/** Each of `cases` is refused by the schema and by the check alike. */
+export function expectBothReject<F>(cases: readonly unknown[], check: (raw: unknown) => F | null, schema: Schema<unknown>): void {
+  for (const raw of cases) {
+    expect(schema.safeParse(raw).success, JSON.stringify(raw)).toBe(false);
+    expect(check(raw), JSON.stringify(raw)).toBeNull();
+  }
 }

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { marathonTaskFields, type MarathonTaskFields } from '../../state-poller/marathon-fast.js';
 import { marathonTaskSchema } from '../../state-poller/marathon-types.js';
-import { expectAgreement, mostly, nullish, some, str } from '../helpers/shape-arbitraries.js';
+import { expectAgreement, expectBothReject, expectTakesWhatZodTakes, mostly, nullish, some, str } from '../helpers/shape-arbitraries.js';
 
 /** What marathon-normalize reads of a task, with its defaults applied. */
 function readTask(task: MarathonTaskFields) {
@@ -46,21 +46,13 @@ describe('marathonTaskFields', () => {
       ipAddresses: nullish(fc.array(some({ ipAddress: nullish(str) }), { maxLength: 2 })),
       healthCheckResults: nullish(fc.array(some({ alive: nullish(fc.boolean()) }), { maxLength: 2 })),
     });
-    fc.assert(
-      fc.property(good, (raw) => {
-        if (marathonTaskSchema.safeParse(raw).success) expect(marathonTaskFields(raw)).not.toBeNull();
-      }),
-      { numRuns: 2000 },
-    );
+    expectTakesWhatZodTakes(good, marathonTaskFields, marathonTaskSchema);
   });
 
   it('rejects what zod rejects at the edges of each check', () => {
     const base = { id: 't', host: 'h' };
     const cases: unknown[] = [[], { ...base, id: '' }, { ...base, host: null }, { ...base, ports: [65536] }, { ...base, ports: [2 ** 53] }, { ...base, ports: [1.5] }, { ...base, ipAddresses: [null] }, { ...base, healthCheckResults: [{ alive: 'yes' }] }, { ...base, state: 1 }];
-    for (const raw of cases) {
-      expect(marathonTaskSchema.safeParse(raw).success, JSON.stringify(raw)).toBe(false);
-      expect(marathonTaskFields(raw), JSON.stringify(raw)).toBeNull();
-    }
+    expectBothReject(cases, marathonTaskFields, marathonTaskSchema);
   });
 
   it('takes every task of the recorded Marathon apps', () => {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { statusFields, taskFields, type StatusFields, type TaskFields } from '../../state-poller/mesos-fast.js';
 import { mesosStatusSchema, mesosTaskSchema } from '../../state-poller/mesos-types.js';
-import { expectAgreement, mostly, nullish, some, str } from '../helpers/shape-arbitraries.js';
+import { expectAgreement, expectBothReject, expectTakesWhatZodTakes, mostly, nullish, some, str } from '../helpers/shape-arbitraries.js';
 
 /** What normalize.ts reads of a task, with its defaults applied (null and absent read alike). */
 function readTask(task: TaskFields) {
@@ -74,12 +74,7 @@ describe('taskFields', () => {
       discovery: nullish(some({ name: str, ports: nullish(some({ ports: nullish(fc.array(some({ number: fc.integer({ min: 0, max: 65535 }), protocol: str, name: str }), { maxLength: 3 })) })) })),
       statuses: nullish(fc.array(fc.anything(), { maxLength: 2 })),
     });
-    fc.assert(
-      fc.property(good, (raw) => {
-        if (mesosTaskSchema.safeParse(raw).success) expect(taskFields(raw)).not.toBeNull();
-      }),
-      { numRuns: 2000 },
-    );
+    expectTakesWhatZodTakes(good, taskFields, mesosTaskSchema);
   });
 
   it('rejects what zod rejects at the edges of each check', () => {
@@ -98,10 +93,7 @@ describe('taskFields', () => {
       { ...base, discovery: { name: 'd', ports: { ports: {} } } },
       { ...base, statuses: {} },
     ];
-    for (const raw of cases) {
-      expect(mesosTaskSchema.safeParse(raw).success, JSON.stringify(raw)).toBe(false);
-      expect(taskFields(raw), JSON.stringify(raw)).toBeNull();
-    }
+    expectBothReject(cases, taskFields, mesosTaskSchema);
   });
 });
 
@@ -118,10 +110,7 @@ describe('statusFields', () => {
       { state: 'TASK_RUNNING', timestamp: 1, container_status: { network_infos: [{ ip_addresses: [{ ip_address: 1 }] }] } },
       { state: 'TASK_RUNNING', timestamp: 1, container_status: { network_infos: {} } },
     ];
-    for (const raw of cases) {
-      expect(mesosStatusSchema.safeParse(raw).success).toBe(false);
-      expect(statusFields(raw)).toBeNull();
-    }
+    expectBothReject(cases, statusFields, mesosStatusSchema);
   });
 });
 

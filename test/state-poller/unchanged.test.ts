@@ -21,6 +21,7 @@ import { splitHostPort } from '../../state-poller/upid.js';
 import type { HostPort } from '../../state-poller/model.js';
 import { FakeMarathon } from '../helpers/fake-marathon.js';
 import { FakeMaster } from '../helpers/fake-master.js';
+import { collectingLogger } from '../helpers/managed-haproxy-setup.js';
 
 const logger = pino({ level: 'silent' });
 const stateText = readFileSync(new URL('../fixtures/mesos-dns/generated/served-master-state.json', import.meta.url), 'utf8');
@@ -186,11 +187,11 @@ describe('a kept body that fails', () => {
   });
 
   it('that cannot be compressed is not remembered, and the warning says why', async () => {
-    const warnings: unknown[] = [];
-    expect(await acceptedOf(unkeepable(), null, new Map(), (e) => warnings.push(e))).toBeNull();
-    expect(String(warnings[0])).toContain('no memory');
+    const { logger: warnings, lines } = collectingLogger();
+    expect(await acceptedOf(unkeepable(), null, new Map(), warnings)).toBeNull();
+    expect(String(lines[0]?.err)).toContain('no memory');
     const kept = await KnownBody.of(Body.of(Buffer.from('{}')));
-    expect((await acceptedOf(kept, null, new Map(), (e) => warnings.push(e)))?.known).toBe(kept);
+    expect((await acceptedOf(kept, null, new Map(), warnings))?.known).toBe(kept);
   });
 
   it('makes the poller start from nothing: never a stale body confirmed as the state served', async () => {
