@@ -3,7 +3,7 @@
 // compressed (Brotli, about a tenth of the size or less for JSON), not the body itself. No I/O but zlib's thread pool;
 // parsing runs in slices.
 import { promisify } from 'node:util';
-import { brotliDecompress, constants, createBrotliCompress } from 'node:zlib';
+import { brotliDecompress, constants, createBrotliCompress, type BrotliCompress } from 'node:zlib';
 import { xxh3 } from '@node-rs/xxhash';
 import { SwitchyardError } from './errors.js';
 import { keyItems, parseJsonSteps, type ItemKeys } from './json-slices.js';
@@ -23,7 +23,7 @@ export class Body {
   /** The XXH3 (64 bits, seed 0) of each BLOCK_BYTES of the body, the last block possibly shorter; none when empty. */
   readonly prints: readonly bigint[];
 
-  /** The chunks are kept as they arrived: joining them would copy the whole body before it is parsed. */
+  /** The body's bytes: one buffer as BodyCollector and file sources make it, or any cut of them (prints are the same). */
   constructor(
     readonly chunks: readonly Buffer[],
     prints?: readonly bigint[],
@@ -116,16 +116,25 @@ function printsOf(chunks: readonly Buffer[]): bigint[] {
  * collection of the whole heap.
  */
 function pack(parts: readonly Buffer[]): Promise<Buffer> {
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  const stream = createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: length } });
+  const packed = collect(stream);
+  for (const part of parts) stream.write(part);
+  stream.end();
+  return packed;
+}
+
+/**
+ * What `stream` puts out, once it is closed (a promise already rejected by an error stays so): its native handle holds the stream (and so what was written to it)
+ * until then, and a part is a view of the whole body, which it would keep alive.
+ */
+function collect(stream: BrotliCompress): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
-    const length = parts.reduce((n, p) => n + p.length, 0);
-    const stream = createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: length } });
     stream.on('data', (chunk: Buffer) => out.push(chunk));
     // concat copies even one piece: the compressed block gets a buffer of its own size, not a share of zlib's.
-    stream.once('end', () => resolve(Buffer.concat(out)));
     stream.once('error', reject);
-    for (const part of parts) stream.write(part);
-    stream.end();
+    stream.once('close', () => resolve(Buffer.concat(out)));
   });
 }
 
@@ -172,23 +181,32 @@ export class KnownBody {
   }
 
   /**
-   * The first `count` blocks, decompressed one at a time: zlib's four threads also run dns.lookup (the pollers' host
-   * names), and a whole body's blocks at once would queue the lookups behind them.
+   * The first `count` blocks, decompressed one at a time, each handed to `use` with its number: zlib's four threads
+   * also run dns.lookup (the pollers' host names), and a whole body's blocks at once would queue the lookups behind
+   * them.
    */
-  async blocks(count: number): Promise<Buffer[]> {
-    const out: Buffer[] = [];
+  private async eachBlock(count: number, use: (block: Buffer, index: number) => void): Promise<void> {
     try {
-      for (const packed of this.packed.slice(0, count)) out.push(await unpack(packed));
+      for (const [i, packed] of this.packed.slice(0, count).entries()) use(await unpack(packed), i);
     } catch (error) {
       this.damaged = true;
       throw error;
     }
-    return out;
+  }
+
+  /** The first `count` blocks, decompressed into `into` at their offsets (each block is dropped once copied). */
+  async copyBlocks(count: number, into: Buffer): Promise<void> {
+    await this.eachBlock(count, (block, i) => {
+      if (block.length !== (this.prints.length === i + 1 ? this.length - i * BLOCK_BYTES : BLOCK_BYTES)) throw new Error(`kept block ${i} decompressed to ${block.length} bytes`);
+      block.copy(into, i * BLOCK_BYTES);
+    });
   }
 
   /** The whole body again. */
   async body(): Promise<Body> {
-    return new Body(await this.blocks(this.packed.length), this.prints);
+    const out = Buffer.allocUnsafe(this.length);
+    await this.copyBlocks(this.packed.length, out);
+    return new Body([out], this.prints);
   }
 }
 
@@ -199,37 +217,69 @@ export type Received = { readonly unchanged: true } | { readonly unchanged: fals
  * Collects a body chunk by chunk, printing each block as it arrives. While every block equals `known`'s, its bytes
  * are dropped as soon as the block is complete: each chunk dies young, so a large unchanged body costs no old-space
  * garbage (kept to the end, 87 MB of chunks took V8 into a full collection of the whole heap on every poll: about
- * 0.3 s of CPU per source). From the first block that differs everything is kept, and what was dropped before it is
- * decompressed from `known`.
+ * 0.3 s of CPU per source). From the first block that differs, every chunk is copied into one buffer of the body's
+ * size and dropped, and what was dropped before it is decompressed into the same buffer at the end. Keeping the
+ * chunks themselves (a thousand 64 KiB pieces of malloc's heap at 60 MB) left that much memory resident after they
+ * were freed, since malloc gives back only the top of its heap; one buffer that large is a mapping of its own.
  */
 export class BodyCollector {
   private readonly printer = new BlockPrinter();
   /** The pieces of the current block while every block before it matched (then it has not been decided yet). */
   private pending: Buffer[] = [];
-  /** Everything from block `keptFrom` on, once a block differed from known's (from the start when nothing is known). */
-  private kept: Buffer[] | null;
-  private keptFrom = 0;
+  /** The body from block `keptFrom` on, at its own offsets, once a block differed from known's (or nothing is known). */
+  private out: Buffer | null = null;
+  private keptFrom: number | null;
   private length = 0;
 
-  constructor(private readonly known: KnownBody | null) {
-    this.kept = known === null ? [] : null;
+  /** `sizeHint`: the body's length when the server said it (Content-Length), so that the buffer is made once. */
+  constructor(
+    private readonly known: KnownBody | null,
+    private readonly sizeHint = 0,
+  ) {
+    this.keptFrom = known === null ? 0 : null;
   }
 
   push(chunk: Buffer): void {
+    if (this.keptFrom !== null) {
+      this.copy(chunk, this.length);
+      this.length += chunk.length;
+      for (const piece of blockPieces(chunk, this.printer.fill)) this.printer.add(piece);
+      return;
+    }
     this.length += chunk.length;
     for (const piece of blockPieces(chunk, this.printer.fill)) {
-      (this.kept ?? this.pending).push(piece);
+      if (this.keptFrom === null) this.pending.push(piece);
+      else this.copy(piece, this.length - chunk.length + (piece.byteOffset - chunk.byteOffset));
       if (this.printer.add(piece)) this.decide();
     }
   }
 
+  /** Copies `bytes` to offset `at` of the body (everything before `at` from block keptFrom on is written). */
+  private copy(bytes: Buffer, at: number): void {
+    bytes.copy(this.room(at + bytes.length, at), at);
+  }
+
+  /** The buffer, made or grown to hold `end` bytes; `written` is where what was copied so far ends. */
+  private room(end: number, written: number): Buffer {
+    if (this.out !== null && this.out.length >= end) return this.out;
+    const next = Buffer.allocUnsafe(Math.max(end, this.sizeHint, this.out === null ? BLOCK_BYTES : this.out.length * 2));
+    const from = (this.keptFrom ?? 0) * BLOCK_BYTES;
+    if (this.out !== null) this.out.copy(next, from, from, written);
+    this.out = next;
+    return next;
+  }
+
   /** After a block ends: drops it when it is known's block of that number, else keeps it and all that follows. */
   private decide(): void {
-    if (this.kept !== null) return;
+    if (this.keptFrom !== null) return;
     const index = this.printer.prints.length - 1;
     if (this.known?.prints[index] !== this.printer.prints[index]) {
-      this.kept = this.pending;
       this.keptFrom = index;
+      let at = index * BLOCK_BYTES;
+      for (const piece of this.pending) {
+        this.copy(piece, at);
+        at += piece.length;
+      }
     }
     this.pending = [];
   }
@@ -238,12 +288,13 @@ export class BodyCollector {
     if (this.printer.endBlock()) this.decide();
     const { prints } = this.printer;
     const known = this.known;
-    if (known !== null && this.kept === null && prints.length === known.prints.length && this.length === known.length) {
+    if (known !== null && this.keptFrom === null && prints.length === known.prints.length && this.length === known.length) {
       return { unchanged: true };
     }
-    const from = this.kept === null ? prints.length : this.keptFrom;
-    const before = known === null || from === 0 ? [] : await known.blocks(from);
-    return { unchanged: false, body: new Body([...before, ...(this.kept ?? [])], prints) };
+    const from = this.keptFrom ?? prints.length;
+    const out = this.room(this.length, this.length).subarray(0, this.length);
+    if (known !== null && from > 0) await known.copyBlocks(from, out);
+    return { unchanged: false, body: new Body([out], prints) };
   }
 }
 

@@ -32,7 +32,7 @@ export async function getBody(url: string, options: GetJsonOptions, known: Known
       await response.body.dump();
       throw new SwitchyardError('SWY_UPSTREAM_HTTP_STATUS', `${url} answered HTTP ${response.statusCode}`);
     }
-    const collector = new BodyCollector(known);
+    const collector = new BodyCollector(known, sizeHint(response.headers['content-length']));
     // 'data' events rather than for-await: a 60 MB body is about a thousand chunks, and a promise each adds up.
     await new Promise<void>((resolve, reject) => {
       response.body.on('data', (chunk: Buffer) => collector.push(chunk));
@@ -45,6 +45,15 @@ export async function getBody(url: string, options: GetJsonOptions, known: Known
     const reason = error instanceof Error ? error.message : String(error);
     throw new SwitchyardError('SWY_UPSTREAM_UNAVAILABLE', `${url}: ${reason}`, { cause: error });
   }
+}
+
+/** Bodies above this are not given a buffer of their announced size at once: it grows as they arrive. */
+const MAX_SIZE_HINT = 1 << 30;
+
+/** The Content-Length header as the size to make a changed body's buffer, or 0 when absent or implausible. */
+export function sizeHint(header: string | string[] | undefined): number {
+  const value = typeof header === 'string' && /^\d{1,10}$/.test(header) ? Number(header) : 0;
+  return value <= MAX_SIZE_HINT ? value : 0;
 }
 
 /** Tries each candidate in order; the first success is returned, else one SWY_UPSTREAM_UNAVAILABLE naming them all. */

@@ -112,26 +112,31 @@ describe('KnownBody', () => {
 });
 
 describe('BodyCollector', () => {
-  /** Feeds `incoming` cut at `cuts` to a collector that knows `known`. */
-  const collect = async (known: KnownBody | null, incoming: Buffer, cuts: readonly number[]) => {
-    const collector = new BodyCollector(known);
+  /** Feeds `incoming` cut at `cuts` to a collector that knows `known`, told the body's size as `hint` says. */
+  const collect = async (known: KnownBody | null, incoming: Buffer, cuts: readonly number[], hint: Hint = 'none') => {
+    const sizes = { none: 0, exact: incoming.length, short: Math.floor(incoming.length / 3), long: incoming.length + 4097 };
+    const collector = new BodyCollector(known, sizes[hint]);
     for (const chunk of split(incoming, cuts).chunks) collector.push(Buffer.from(chunk));
     return collector.finish();
   };
+  type Hint = 'none' | 'exact' | 'short' | 'long';
+  /** No size told, the right one, or a wrong one (the buffer must grow, or has room to spare). */
+  const hintOf = fc.constantFrom<Hint>('none', 'exact', 'short', 'long');
 
   it('says unchanged exactly for the known bytes, and otherwise gives back every byte received', async () => {
     const known = await KnownBody.of(Body.of(base));
     await fc.assert(
-      fc.asyncProperty(variant, cutsOf, async (v, cuts) => {
+      fc.asyncProperty(variant, cutsOf, hintOf, async (v, cuts, hint) => {
         const incoming = apply(v);
-        const got = await collect(known, incoming, cuts);
+        const got = await collect(known, incoming, cuts, hint);
         expect(got.unchanged).toBe(incoming.equals(base));
         if (!got.unchanged) {
           // The part that matched was dropped as it arrived and comes back from the known body's compressed blocks.
-          expect(Buffer.concat(got.body.chunks as Buffer[]).equals(incoming)).toBe(true);
+          expect(got.body.chunks).toHaveLength(1);
+          expect(got.body.chunks[0]?.equals(incoming)).toBe(true);
           expect(got.body.prints).toEqual(blockPrints(incoming));
         }
-        const unknown = await collect(null, incoming, cuts);
+        const unknown = await collect(null, incoming, cuts, hint);
         expect(unknown.unchanged ? null : Buffer.concat(unknown.body.chunks as Buffer[]).equals(incoming)).toBe(true);
       }),
       { numRuns: 60 },
@@ -147,6 +152,17 @@ describe('BodyCollector', () => {
       const got = await collect(known, Buffer.from(incoming), cuts);
       expect(got.unchanged ? null : Buffer.concat(got.body.chunks as Buffer[]).equals(incoming)).toBe(true);
     }
+  });
+
+  it('copies a changed body into one buffer of the size it was told, apart from the chunks it was given', async () => {
+    const changed = Buffer.from(base);
+    changed[BLOCK_BYTES + 5] = 0x21;
+    const got = await collect(await KnownBody.of(Body.of(base)), changed, [100, BLOCK_BYTES + 3, 2 * BLOCK_BYTES], 'exact');
+    const body = got.unchanged ? null : got.body.chunks[0];
+    expect(body?.equals(changed)).toBe(true);
+    // Its own allocation, of exactly that size: no chunk received (nor the zlib output of the first block) is a part of it.
+    expect(body?.byteOffset).toBe(0);
+    expect(body?.buffer.byteLength).toBe(changed.length);
   });
 
   it('handles bodies shorter than a block, and empty ones', async () => {
