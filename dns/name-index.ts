@@ -1,5 +1,6 @@
 // An open-addressing hash index from a name's bytes (lower case, dotted, ASCII) to its number in the answer table,
 // so the fast path finds a question's name without making a string of it. Pure.
+import { releaseMemory } from '../state-poller/memory.js';
 
 export const FNV_OFFSET = 0x811c9dc5 | 0;
 /** FNV-1a, computed by the fast path while it reads the question and by add() while it stores a name. */
@@ -14,23 +15,25 @@ export class NameIndex {
   private keys: Buffer;
   private used = 0;
 
-  /** Room for `capacity` names. */
-  constructor(capacity: number) {
+  /** Room for `capacity` names of `keyBytes` characters in all (it grows past that, by doubling, if need be). */
+  constructor(capacity: number, keyBytes = capacity * 24) {
     let size = 16;
     while (size < capacity * 2) size *= 2;
     this.slots = new Int32Array(size);
     this.mask = size - 1;
     this.starts = new Int32Array(Math.max(1, capacity));
     this.lengths = new Uint8Array(Math.max(1, capacity));
-    this.keys = Buffer.alloc(Math.max(64, capacity * 24));
+    // A block of its own (not a share of Buffer's pool, as small Buffer.alloc ones are), so that it can be released.
+    this.keys = Buffer.allocUnsafeSlow(Math.max(64, keyBytes)).fill(0);
   }
 
   /** Adds name number `index` (each index once). Names with non-ASCII characters are left out: see isAscii. */
   add(name: string, index: number): void {
     if (name.length > 255) return;
     if (this.used + name.length > this.keys.length) {
-      const next = Buffer.alloc(Math.max(this.keys.length * 2, this.used + name.length));
+      const next = Buffer.allocUnsafeSlow(Math.max(this.keys.length * 2, this.used + name.length)).fill(0);
       this.keys.copy(next, 0, 0, this.used);
+      releaseMemory(this.keys.buffer);
       this.keys = next;
     }
     const keys = this.keys;

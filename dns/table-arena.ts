@@ -1,5 +1,6 @@
 // Low-level writers for the answer table: a growing byte arena that writes names compressed against the question
 // name at offset 12 (as wire.ts's encodeCompressedName does), a growing int list, and IPv4 parsing. Pure.
+import { releaseMemory } from '../state-poller/memory.js';
 import { QUESTION_OFFSET } from './wire.js';
 
 /** A byte buffer that grows by doubling, written at its end. */
@@ -8,7 +9,8 @@ export class Arena {
   used = 0;
 
   constructor(size: number) {
-    this.bytes = Buffer.allocUnsafe(Math.max(1 << 12, size));
+    // Slow: a block of its own, never a share of Buffer's pool, so that a grown-out one can be released.
+    this.bytes = Buffer.allocUnsafeSlow(Math.max(1 << 12, size));
   }
 
   ensure(n: number): void {
@@ -16,8 +18,10 @@ export class Arena {
     let size = Math.ceil(this.bytes.length * 1.5);
     while (size < this.used + n) size = Math.ceil(size * 1.5);
     // Unzeroed: only bytes below `used` are ever read, and each of those was written.
-    const next = Buffer.allocUnsafe(size);
+    const next = Buffer.allocUnsafeSlow(size);
     this.bytes.copy(next, 0, 0, this.used);
+    // Given back now: at 100k tasks the arenas grown out of are tens of MB, left for a full collection otherwise.
+    releaseMemory(this.bytes.buffer);
     this.bytes = next;
   }
 
@@ -90,6 +94,7 @@ export class IntList {
     if (this.length === this.items.length) {
       const next = new Int32Array(this.items.length * 2);
       next.set(this.items);
+      releaseMemory(this.items.buffer);
       this.items = next;
     }
     this.items[this.length++] = value;

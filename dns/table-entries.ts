@@ -4,6 +4,7 @@ import { ENTRY } from './answer-table.js';
 import { Arena, IntList } from './table-arena.js';
 import type { EncodedAnswer } from './zone.js';
 import { REPLY_AREA_BYTES, withReplyArea } from './reply-area.js';
+import { releaseMemory } from '../state-poller/memory.js';
 
 export class Entries {
   readonly arena: Arena;
@@ -22,12 +23,17 @@ export class Entries {
    * 100k tasks) for as long as it is served. The bytes get the fast path's reply area after them (dns/reply-area.ts).
    */
   done(): { entries: Int32Array; starts: Int32Array; bytes: Buffer } {
-    const fit = (whole: Int32Array, view: Int32Array): Int32Array => (view.length < whole.length * 0.9 ? view.slice() : view);
-    return {
-      entries: fit(this.list.items, this.list.items.subarray(0, this.list.length)),
-      starts: fit(this.recordStarts.items, this.recordStarts.items.subarray(0, this.recordStarts.length)),
-      bytes: withReplyArea(this.arena.bytes.subarray(0, this.arena.used)),
+    // What was copied from is given back at once (releaseMemory), not left for a full collection.
+    const fit = (whole: Int32Array, view: Int32Array): Int32Array => {
+      if (view.length >= whole.length * 0.9) return view;
+      const copy = view.slice();
+      releaseMemory(whole.buffer);
+      return copy;
     };
+    const arena = this.arena.bytes;
+    const bytes = withReplyArea(arena.subarray(0, this.arena.used));
+    if (bytes.buffer !== arena.buffer) releaseMemory(arena.buffer);
+    return { entries: fit(this.list.items, this.list.items.subarray(0, this.list.length)), starts: fit(this.recordStarts.items, this.recordStarts.items.subarray(0, this.recordStarts.length)), bytes };
   }
 
   /** Where the first answer record of `entry` starts. */

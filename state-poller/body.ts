@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { brotliDecompress, constants, createBrotliCompress, type BrotliCompress } from 'node:zlib';
 import { xxh3 } from '@node-rs/xxhash';
 import { SwitchyardError } from './errors.js';
+import { releaseMemory } from './memory.js';
 import { keyItems, parseJsonSteps, type ItemKeys } from './json-slices.js';
 import { runInSlices } from './slices.js';
 
@@ -22,11 +23,16 @@ export class Body {
   readonly length: number;
   /** The XXH3 (64 bits, seed 0) of each BLOCK_BYTES of the body, the last block possibly shorter; none when empty. */
   readonly prints: readonly bigint[];
+  private released = false;
 
-  /** The body's bytes: one buffer as BodyCollector and file sources make it, or any cut of them (prints are the same). */
+  /**
+   * The body's bytes: one buffer as BodyCollector and file sources make it, or any cut of them (prints are the same).
+   * `owned`: each chunk is the whole of a memory block made for this body alone, which release() may give back.
+   */
   constructor(
     readonly chunks: readonly Buffer[],
     prints?: readonly bigint[],
+    private readonly owned = false,
   ) {
     let length = 0;
     for (const chunk of chunks) length += chunk.length;
@@ -39,8 +45,26 @@ export class Body {
   }
 
   text(): string {
+    if (this.released) throw new Error('the body was released');
     return this.chunks.length === 1 ? (this.chunks[0] as Buffer).toString('utf8') : Buffer.concat(this.chunks as Buffer[], this.length).toString('utf8');
   }
+
+  /**
+   * Gives an owned body's memory back once it has been parsed and kept: its buffer (60 MB for a 100k-task state)
+   * outlives its last use, since the Buffer object is old by then and only a full collection finds it, and until
+   * then it counts in the process's RSS (see releaseMemory). This body's chunks are left empty. Not owned: nothing
+   * happens.
+   */
+  release(): void {
+    if (!this.owned || this.released) return;
+    this.released = true;
+    for (const chunk of this.chunks) releaseMemory(chunk.buffer);
+  }
+}
+
+/** A buffer of `size` bytes in a memory block of its own (never a share of Buffer's pool), so it may be released. */
+function ownBuffer(size: number): Buffer {
+  return Buffer.allocUnsafeSlow(size);
 }
 
 /** `chunk` cut at block ends: `fill` is how much of the current block came before it. */
@@ -125,7 +149,7 @@ function pack(parts: readonly Buffer[]): Promise<Buffer> {
 }
 
 /**
- * What `stream` puts out, once it is closed (a promise already rejected by an error stays so): its native handle holds the stream (and so what was written to it)
+ * What `stream` puts out, once it is closed: its native handle holds the stream (and so what was written to it)
  * until then, and a part is a view of the whole body, which it would keep alive.
  */
 function collect(stream: BrotliCompress): Promise<Buffer> {
@@ -133,8 +157,10 @@ function collect(stream: BrotliCompress): Promise<Buffer> {
     const out: Buffer[] = [];
     stream.on('data', (chunk: Buffer) => out.push(chunk));
     // concat copies even one piece: the compressed block gets a buffer of its own size, not a share of zlib's.
-    stream.once('error', reject);
-    stream.once('close', () => resolve(Buffer.concat(out)));
+    let failure: unknown = null;
+    stream.once('error', (error) => (failure = error));
+    // Settled only once closed, after an error too: until then zlib's thread may still read a part.
+    stream.once('close', () => (failure === null ? resolve(Buffer.concat(out)) : reject(failure)));
   });
 }
 
@@ -204,9 +230,9 @@ export class KnownBody {
 
   /** The whole body again. */
   async body(): Promise<Body> {
-    const out = Buffer.allocUnsafe(this.length);
+    const out = ownBuffer(this.length);
     await this.copyBlocks(this.packed.length, out);
-    return new Body([out], this.prints);
+    return new Body([out], this.prints, true);
   }
 }
 
@@ -262,7 +288,7 @@ export class BodyCollector {
   /** The buffer, made or grown to hold `end` bytes; `written` is where what was copied so far ends. */
   private room(end: number, written: number): Buffer {
     if (this.out !== null && this.out.length >= end) return this.out;
-    const next = Buffer.allocUnsafe(Math.max(end, this.sizeHint, this.out === null ? BLOCK_BYTES : this.out.length * 2));
+    const next = ownBuffer(Math.max(end, this.sizeHint, this.out === null ? BLOCK_BYTES : this.out.length * 2));
     const from = (this.keptFrom ?? 0) * BLOCK_BYTES;
     if (this.out !== null) this.out.copy(next, from, from, written);
     this.out = next;
@@ -294,7 +320,7 @@ export class BodyCollector {
     const from = this.keptFrom ?? prints.length;
     const out = this.room(this.length, this.length).subarray(0, this.length);
     if (known !== null && from > 0) await known.copyBlocks(from, out);
-    return { unchanged: false, body: new Body([out], prints) };
+    return { unchanged: false, body: new Body([out], prints, true) };
   }
 }
 

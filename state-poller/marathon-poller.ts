@@ -189,10 +189,13 @@ export class MarathonPoller {
     this.count.fetches += 1;
     // Only the first load is watched: later fetches replace apps that are already being served.
     const progress = store.snapshot.marathon === null ? new Progress(logger, 'loading the Marathon apps') : null;
+    // The body this fetch brought or decompressed, released once parsed and kept (see Body.release).
+    let fresh: Body | null = null;
     try {
       progress?.at('fetching');
       const accepted = this.accepted;
       const fetched = await source.fetch(accepted?.known ?? null);
+      if (!fetched.unchanged) fresh = fetched.body;
       let doc: unknown;
       // What to keep once the apps are accepted: what is kept already, when it is the same body.
       let keep: KnownBody | Body;
@@ -209,7 +212,8 @@ export class MarathonPoller {
           return { ok: true, generation: store.snapshot.generation };
         }
         keys = this.keyed ? new WeakMap() : null;
-        doc = await parseBody(await accepted.known.body(), fetched.from, keys);
+        fresh = await accepted.known.body();
+        doc = await parseBody(fresh, fetched.from, keys);
         keep = accepted.known;
       } else {
         doc = fetched.doc;
@@ -252,6 +256,8 @@ export class MarathonPoller {
         loaded ? 'marathon fetch failed; still serving the last good apps' : 'marathon fetch failed; no apps loaded yet',
       );
       return { ok: false, error: failure };
+    } finally {
+      fresh?.release();
     }
   }
 

@@ -50,6 +50,7 @@ export class MesosSource {
     const leaderAddress = typeof leader === 'string' ? parseUpid(leader) : null;
     // mesos-dns compares the IP strings and keeps the port it contacted (reference §1.7).
     if (leaderAddress !== null && leaderAddress.host !== master.host) {
+      body.release(); // a follower's whole state, parsed only to find the leader
       const redirected = await this.get(leaderAddress.host, master.port, known);
       return fetchedFrom(redirected.received, `${leaderAddress.host}:${master.port}`, redirected.url);
     }

@@ -118,10 +118,13 @@ export class MesosPoller {
     this.count.polls += 1;
     // Only the first load is watched: later polls replace a state that is already being served.
     const progress = store.snapshot.mesos === null ? new Progress(logger, 'loading the Mesos state') : null;
+    // The body this poll brought or decompressed, released once parsed and kept (see Body.release).
+    let fresh: Body | null = null;
     try {
       progress?.at('fetching');
       const accepted = this.accepted;
       const fetched = await this.options.source.fetch(accepted?.known ?? null);
+      if (!fetched.unchanged) fresh = fetched.body;
       const resolveHost = this.options.resolveHost ?? systemResolveHost;
       let doc: unknown;
       // What to keep once the state is accepted: what is kept already, when it is the same body.
@@ -136,7 +139,8 @@ export class MesosPoller {
           logger.debug({ from: fetched.from, reason, ms: this.count.lastDurationMs }, 'state unchanged');
           return { ok: true, generation: store.snapshot.generation };
         }
-        doc = await parseBody(await accepted.known.body(), fetched.from);
+        fresh = await accepted.known.body();
+        doc = await parseBody(fresh, fetched.from);
         keep = accepted.known;
       } else {
         doc = fetched.doc;
@@ -179,6 +183,8 @@ export class MesosPoller {
         store.snapshot.generation > 0 ? 'poll failed; still serving the last good state' : 'poll failed; no state loaded yet',
       );
       return { ok: false, error: failure };
+    } finally {
+      fresh?.release();
     }
   }
 }

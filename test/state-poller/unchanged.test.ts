@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { xxh3 } from '@node-rs/xxhash';
 import { acceptedOf } from '../../state-poller/accepted.js';
 import { BLOCK_BYTES, Body, BodyCollector, KnownBody, type Fetched } from '../../state-poller/body.js';
@@ -76,6 +76,20 @@ describe('Body prints', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('release only an owned body: its buffer is detached and its text can no longer be read', async () => {
+    const lent = Body.of(Buffer.from('{"a":1}'));
+    lent.release();
+    expect(lent.text()).toBe('{"a":1}');
+    const owned = await (await KnownBody.of(Body.of(base))).body();
+    const buffer = owned.chunks[0]?.buffer;
+    // A block of its own, of exactly the body's size (never a share of Buffer's pool, which release would break).
+    expect(buffer?.byteLength).toBe(base.length);
+    owned.release();
+    expect(buffer?.byteLength).toBe(0);
+    expect(() => owned.text()).toThrow(/released/);
+    owned.release();
   });
 
   it('are none for an empty body, and XXH3-64 as xxHash defines it', () => {
@@ -323,6 +337,45 @@ describe('MesosPoller and an unchanged state', () => {
     expect(installed).toEqual([1, 2]);
     expect(await poller.pollNow('again')).toEqual({ ok: true, generation: 2 });
     expect(poller.counters.unchanged).toBe(1);
+  });
+
+  it('gives back the memory of each body it parsed, once kept, and on failure too; an unchanged poll has none', async () => {
+    const release = vi.spyOn(Body.prototype, 'release');
+    try {
+      const m = await master(freshState());
+      let localhost = ['127.0.0.1'];
+      const { poller } = mesosPoller([`127.0.0.1:${m.port}`], async (h) => (h === 'localhost' ? localhost : []));
+      const releasedSince = (() => {
+        let seen = 0;
+        return (): Body[] => {
+          const bodies = release.mock.contexts.slice(seen) as Body[];
+          seen = release.mock.contexts.length;
+          return bodies;
+        };
+      })();
+      const expectReleased = (count: number): void => {
+        const bodies = releasedSince();
+        expect(bodies).toHaveLength(count);
+        // Detached: the body's buffer is empty now, its memory handed to a young object for the next scavenge.
+        for (const body of bodies) expect(body.chunks.map((c) => c.length)).toEqual([0]);
+      };
+      await poller.pollNow('first');
+      expectReleased(1);
+      expect(await poller.pollNow('same')).toEqual({ ok: true, generation: 1 });
+      expectReleased(0);
+      localhost = ['127.0.0.9']; // the kept body decompressed and parsed again
+      expect(await poller.pollNow('moved')).toEqual({ ok: true, generation: 2 });
+      expectReleased(1);
+      m.behaviour = { kind: 'state', body: { ...freshState(), frameworks: 5 } };
+      expect((await poller.pollNow('bad')).ok).toBe(false);
+      expectReleased(1);
+      // What was kept is a compressed copy, not the released buffer: the same state is still recognised.
+      m.behaviour = { kind: 'state', body: freshState() };
+      expect(await poller.pollNow('good')).toEqual({ ok: true, generation: 2 });
+      expectReleased(0);
+    } finally {
+      release.mockRestore();
+    }
   });
 
   it('never confirms a body it rejected: the same bad body fails again, the good one after it is installed', async () => {

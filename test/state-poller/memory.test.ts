@@ -1,0 +1,33 @@
+// releaseMemory: a buffer's memory handed to a young object, the buffer left detached. Pure.
+import { describe, expect, it } from 'vitest';
+import { Arena, IntList } from '../../dns/table-arena.js';
+import { releaseMemory } from '../../state-poller/memory.js';
+
+describe('releaseMemory', () => {
+  it('detaches the buffer, so every view of it is empty; an empty or shared one is left alone', () => {
+    const bytes = Buffer.allocUnsafeSlow(1 << 16).fill(7);
+    const view = bytes.subarray(10, 20);
+    releaseMemory(bytes.buffer);
+    expect([bytes.length, view.length, bytes.buffer.byteLength]).toEqual([0, 0, 0]);
+    releaseMemory(bytes.buffer); // already detached: nothing to do
+    const shared = new SharedArrayBuffer(16);
+    releaseMemory(shared);
+    expect(shared.byteLength).toBe(16);
+  });
+
+  it('is what the answer table arena and lists do with what they grew out of, keeping every byte written', () => {
+    const arena = new Arena(0);
+    const first = arena.bytes;
+    for (let i = 0; i < 3000; i++) {
+      arena.ensure(2);
+      arena.u16(i);
+    }
+    expect(first.length).toBe(0);
+    expect(Array.from({ length: 3000 }, (_, i) => arena.bytes.readUInt16BE(2 * i))).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    const list = new IntList();
+    const items = list.items;
+    for (let i = 0; i < 10_000; i++) list.push(i * 3);
+    expect(items.length).toBe(0);
+    expect(Array.from(list.items.subarray(0, list.length))).toEqual(Array.from({ length: 10_000 }, (_, i) => i * 3));
+  });
+});
