@@ -134,7 +134,9 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
   const redacted = redactConfig(config);
 
   const halves = configHalves(config);
-  let records: RecordSet | null = null;
+  // The zone served (its records: the RecordSet until its answer table is built, then the table, see adoptTable).
+  let zone: Zone | null = null;
+  const served = (): RecordSet | null => zone?.records ?? null;
   let recordsFrom: Snapshot['mesos'] = null;
   let serial = 0;
   const dns = config.dnson && halves.dns ? await startDns(config, apex, logger) : null;
@@ -145,7 +147,7 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
     options: recordOpts,
     install: (built, snapshot) => {
       serial = Math.floor(snapshot.loadedAt / 1000);
-      const zone = new Zone(built, {
+      zone = new Zone(built, {
         ttl: config.ttl,
         srvWeight: config.srvRecordDefaultWeight,
         soa: {
@@ -158,7 +160,6 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
           minimum: config.SOAMinttl,
         },
       });
-      records = built;
       recordsFrom = snapshot.mesos;
       dns?.server.setZone(zone);
       recordDiagnostics.report(built.diagnostics);
@@ -181,14 +182,14 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
   // the requests that follow until the state changes.
   let enumerated: { readonly from: Snapshot['mesos']; readonly frameworks: readonly EnumeratedFramework[] } | null = null;
   const enumerate = (): readonly EnumeratedFramework[] => {
-    if (records === null) return [];
+    if (zone === null) return [];
     if (enumerated === null || enumerated.from !== recordsFrom) {
       enumerated = { from: recordsFrom, frameworks: buildRecords(recordsFrom, { ...recordOpts, enumerate: true }).frameworks };
     }
     return enumerated.frameworks;
   };
   const view = (): HttpView => ({
-    records,
+    records: served(),
     enumerate,
     domain: config.domain,
     ttl: config.ttl,
@@ -221,7 +222,7 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
       marathonIntervalMs: config.lb.resyncSeconds * 1000,
       readyMaxAgeMultiple: config.readyMaxAgeMultiple,
       dnsStats: () => dns?.server.stats ?? null,
-      records: () => records,
+      records: served,
       lb: () => lb,
     },
     extra,

@@ -58,6 +58,13 @@ export class AnswerTable {
     readonly recordStarts: Int32Array,
     /** The encoded answers, at the start of a block with a reply area after them (withReplyArea). */
     readonly bytes: Buffer,
+    /** Every name by its number. */
+    readonly order: readonly string[],
+    /** The numbers of the names with A records, and of those with SRV records, in the order of the RecordSet's maps. */
+    readonly aOrder: Int32Array,
+    readonly srvOrder: Int32Array,
+    /** Whether `index` holds every name (not when one is not ASCII, or is over 255 characters). */
+    readonly indexedAll: boolean,
   ) {
     this.replies = new ReplyArea(bytes);
     const lower = (name: string): Buffer | null => (isAscii(name) ? Buffer.from(name.toLowerCase(), 'latin1') : null);

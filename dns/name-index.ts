@@ -27,9 +27,9 @@ export class NameIndex {
     this.keys = Buffer.allocUnsafeSlow(Math.max(64, keyBytes)).fill(0);
   }
 
-  /** Adds name number `index` (each index once). Names with non-ASCII characters are left out: see isAscii. */
-  add(name: string, index: number): void {
-    if (name.length > 255) return;
+  /** Adds name number `index` (each index once); false when it is left out: over 255 characters, or not ASCII. */
+  add(name: string, index: number): boolean {
+    if (name.length > 255) return false;
     if (this.used + name.length > this.keys.length) {
       const next = Buffer.allocUnsafeSlow(Math.max(this.keys.length * 2, this.used + name.length)).fill(0);
       this.keys.copy(next, 0, 0, this.used);
@@ -41,7 +41,7 @@ export class NameIndex {
     let hash = FNV_OFFSET;
     for (let i = 0; i < name.length; i++) {
       const c = name.charCodeAt(i);
-      if (c > 0x7f) return; // never written past `used`, so the half-written key is simply overwritten later
+      if (c > 0x7f) return false; // never written past `used`, so the half-written key is simply overwritten later
       keys[start + i] = c;
       hash = Math.imul(hash ^ c, FNV_PRIME);
     }
@@ -51,6 +51,7 @@ export class NameIndex {
     let slot = hash & this.mask;
     while ((this.slots[slot] ?? 0) !== 0) slot = (slot + 1) & this.mask;
     this.slots[slot] = index + 1;
+    return true;
   }
 
   /** The number of the name held in `bytes[0, length)` with FNV-1a hash `hash`, or -1. */

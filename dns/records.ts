@@ -18,13 +18,26 @@ export interface EnumeratedFramework {
   readonly tasks: readonly EnumeratedTask[];
 }
 
+/**
+ * One type's records by name: a Map as records are built, or read back from the zone's answer table once it is
+ * built (dns/table-records.ts). Iterated in the order the names were added.
+ */
+export interface RecordMap<V> extends Iterable<[string, V]> {
+  readonly size: number;
+  get(name: string): V | undefined;
+  has(name: string): boolean;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<V>;
+  entries(): IterableIterator<[string, V]>;
+}
+
 /** All records of the zone. Names are lower case and fully qualified; maps keep insertion order. */
 export interface RecordSet {
   /** The zone apex, e.g. "mesos." */
   readonly apex: string;
-  readonly a: ReadonlyMap<string, readonly string[]>;
-  readonly aaaa: ReadonlyMap<string, readonly string[]>;
-  readonly srv: ReadonlyMap<string, readonly SrvTarget[]>;
+  readonly a: RecordMap<readonly string[]>;
+  readonly aaaa: RecordMap<readonly string[]>;
+  readonly srv: RecordMap<readonly SrvTarget[]>;
   readonly frameworks: readonly EnumeratedFramework[];
   readonly diagnostics: readonly Diagnostic[];
 }

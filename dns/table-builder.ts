@@ -1,6 +1,7 @@
 // Builds a Zone's AnswerTable: every name that exists, and the encoded answers for its A, AAAA, SRV and ANY questions.
 // Pure. The work is done in bounded steps (about `budget` items each), so the server answers between them.
 import { AnswerTable, SLOT, SLOTS, SLOT_OF_TYPE } from './answer-table.js';
+import { releaseMemory } from '../state-poller/memory.js';
 import { NameIndex } from './name-index.js';
 import { IntList, ipv4Number, sharedSuffix } from './table-arena.js';
 import { Entries } from './table-entries.js';
@@ -59,6 +60,10 @@ export class TableBuilder {
   private readonly mixed: number[] = [];
   private mixedDone = 0;
   private indexed = 0;
+  private indexedAll = true;
+  /** The numbers of the names with A, and with SRV records, in the RecordSet's order (see AnswerTable). */
+  private readonly aOrder = new IntList();
+  private readonly srvOrder = new IntList();
   private slots = new Int32Array(0);
   private index = new NameIndex(0);
   private store = new Entries(0);
@@ -88,7 +93,12 @@ export class TableBuilder {
     }
     if (this.phase !== 'done') return null;
     const { entries, starts, bytes } = this.store.done();
-    return new AnswerTable(this.zone, this.names, this.index, this.slots, entries, starts, bytes);
+    const fitted = (list: IntList): Int32Array => {
+      const items = list.items.slice(0, list.length);
+      releaseMemory(list.items.buffer);
+      return items;
+    };
+    return new AnswerTable(this.zone, this.names, this.index, this.slots, entries, starts, bytes, this.order, fitted(this.aOrder), fitted(this.srvOrder), this.indexedAll);
   }
 
   private namesStep(): void {
@@ -157,6 +167,7 @@ export class TableBuilder {
     const [name, ips] = item.value;
     const index = this.names.get(name) ?? -1;
     if (index < 0 || ips.length === 0) return;
+    if (type === TYPE.A) this.aOrder.push(index);
     const entry = this.store.begin();
     const tail = type === TYPE.A ? A_TAIL : AAAA_TAIL;
     this.store.arena.ensure(ips.length * (2 + tail));
@@ -218,6 +229,7 @@ export class TableBuilder {
     const [question, targets] = item.value;
     const questionIndex = this.names.get(question) ?? -1;
     if (questionIndex < 0 || targets.length === 0) return;
+    this.srvOrder.push(questionIndex);
     // Where each record's target is cut for compression against this question. Targets come in runs (a task's
     // ports share its target): each run's target is looked up once.
     const cuts: number[] = [];
@@ -311,7 +323,7 @@ export class TableBuilder {
       this.phase = 'done';
       return;
     }
-    this.index.add(this.order[this.indexed] ?? '', this.indexed);
+    if (!this.index.add(this.order[this.indexed] ?? '', this.indexed)) this.indexedAll = false;
     this.indexed++;
   }
 }

@@ -89,6 +89,8 @@ export class TableSwap {
     }
     this.served = { zone: job.zone, table };
     this.building = null;
+    // From now on the zone reads its records from the table, and the maps they were built in can go.
+    job.zone.adoptTable(table);
     this.wake();
   }
 

@@ -85,11 +85,16 @@ function poll(times: Record<string, StageTime>, mesosText: string, marathonText:
 
 /** From normalized states to encoded answers, HAProxy view and (with `render`) config. */
 function build(times: Record<string, StageTime>, mesos: MesosState, marathon: MarathonState, render: boolean, templates: Parameters<typeof renderConfig>[1]) {
-  const records = timed(times, 'DNS records', () => buildRecords(mesos, GATEWAY_RECORDS));
-  const table = timed(times, 'DNS encoded answers', () => new TableBuilder(zoneOf(records)).step(Number.POSITIVE_INFINITY));
+  const zone = zoneOf(timed(times, 'DNS records', () => buildRecords(mesos, GATEWAY_RECORDS)));
+  // As the gateway's TableSwap does: once the table is built the zone reads its records there, and the RecordSet goes.
+  const table = timed(times, 'DNS encoded answers', () => {
+    const built = new TableBuilder(zone).step(Number.POSITIVE_INFINITY);
+    if (built !== null) zone.adoptTable(built);
+    return built;
+  });
   const view = timed(times, 'HAProxy view', () => buildView(marathon, MLB_DEFAULTS, new Map()));
   const config = render ? timed(times, 'HAProxy render', () => renderConfig(view, templates)) : null;
-  return { records, table, view, config };
+  return { records: zone.records, table, view, config };
 }
 
 const logger = pino({ level: 'silent' });

@@ -24,7 +24,7 @@ function recordsFromDoc(doc: unknown, options: RecordOptions): RecordSet {
 }
 
 function asObject(set: RecordSet): MasterCase['expect'] {
-  const sorted = (m: ReadonlyMap<string, readonly string[]>): Record<string, string[]> =>
+  const sorted = (m: Iterable<[string, readonly string[]]>): Record<string, string[]> =>
     Object.fromEntries([...m].map(([k, v]) => [k, [...v].sort()]));
   const srv = new Map([...set.srv].map(([k, v]) => [k, v.map((t) => `${t.target}:${t.port}`)]));
   return { A: sorted(set.a), AAAA: sorted(set.aaaa), SRV: sorted(srv) };

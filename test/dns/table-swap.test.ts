@@ -57,12 +57,18 @@ describe('TableSwap', () => {
   it('answers from the old zone and table until the new table is built, then from the new one', async () => {
     const swap = new TableSwap(0.05);
     const [one, two] = [zoneOf(1), zoneOf(2)];
+    const built = one.records;
     swap.offer(one);
     // The first zone is answered at once, through the general path, while its table is built.
     expect(swap.current).toEqual({ zone: one, table: null });
     expect(swap.pending).toBe(true);
+    expect(one.records).toBe(built);
     await swap.settled();
     expect(swap.current.zone).toBe(one);
+    // Swapped in, the zone reads its records from the table (the maps they were built in can go): the same records.
+    expect(one.records).not.toBe(built);
+    expect([...one.records.a]).toEqual([...built.a]);
+    expect([...one.records.srv]).toEqual([...built.srv]);
     const oldTable = swap.current.table;
     expect(oldTable).not.toBeNull();
 

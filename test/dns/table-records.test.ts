@@ -1,0 +1,119 @@
+// The records a zone reads back from its answer table once it is built (dns/table-records.ts, Zone.adoptTable):
+// the same A and SRV records, in the same order, as the RecordSet they were encoded from, and the same answers from
+// the general path. For the recorded states under every record option, a synthetic cluster, and random record sets.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { RecordMap, RecordSet, SrvTarget } from '../../dns/records.js';
+import { TableBuilder } from '../../dns/table-builder.js';
+import { tableRecords } from '../../dns/table-records.js';
+import { TYPE } from '../../dns/wire.js';
+import type { Zone } from '../../dns/zone.js';
+import { recordsFromFile, zoneOf } from '../helpers/zone.js';
+
+function tableOf(zone: Zone) {
+  const table = new TableBuilder(zone).step(Number.POSITIVE_INFINITY);
+  if (table === null) throw new Error('the build did not finish');
+  return table;
+}
+
+/** Every way a map can be read, as plain data. */
+function readAll<V>(map: RecordMap<V>, probes: readonly string[]) {
+  return {
+    size: map.size,
+    entries: [...map.entries()],
+    iterated: [...map],
+    keys: [...map.keys()],
+    values: [...map.values()],
+    probes: probes.map((name) => [name, map.has(name), map.get(name)]),
+  };
+}
+
+/** Names to probe: every name the zone knows (owners, empty non-terminals, the apex), and some it does not. */
+function probesOf(records: RecordSet): string[] {
+  const names = new Set<string>([records.apex, 'missing.mesos.', 'mesos.mesos.', 'x.', '']);
+  for (const map of [records.a, records.aaaa, records.srv]) {
+    for (const name of map.keys()) {
+      names.add(name);
+      names.add(name.slice(name.indexOf('.') + 1));
+      names.add(`x.${name}`);
+    }
+  }
+  for (const targets of records.srv.values()) for (const { target } of targets) names.add(target);
+  return [...names];
+}
+
+const QUESTION_TYPES = [TYPE.A, TYPE.AAAA, TYPE.SRV, TYPE.ANY, TYPE.SOA, TYPE.NS, TYPE.TXT];
+
+/** The table's records equal the RecordSet's, and a zone reading them gives the same answers as one that does not. */
+function expectSameRecords(records: RecordSet): void {
+  const zone = zoneOf(records);
+  const table = tableOf(zone);
+  expect(table.indexedAll).toBe(true);
+  const probes = probesOf(records);
+  const read = tableRecords(table, records);
+  expect(readAll(read.a, probes)).toEqual(readAll(records.a, probes));
+  expect(readAll(read.srv, probes)).toEqual(readAll(records.srv, probes));
+  expect(read.aaaa).toBe(records.aaaa);
+  expect([read.apex, read.frameworks, read.diagnostics]).toEqual([records.apex, records.frameworks, records.diagnostics]);
+
+  const adopted = zoneOf(records);
+  adopted.adoptTable(tableOf(adopted));
+  expect(adopted.records.a).not.toBe(records.a);
+  const fresh = zoneOf(records);
+  for (const name of probes.filter((p) => p.endsWith(records.apex))) {
+    for (const type of QUESTION_TYPES) expect(adopted.encode(name, type)).toEqual(fresh.encode(name, type));
+  }
+}
+
+describe('records read back from the answer table', () => {
+  it.each([
+    ['the served state', {}],
+    ['rfc952 names', { spec: 'rfc952' as const }],
+    ['host addresses only', { ipSources: ['host' as const] }],
+    ['docker, then mesos, then host addresses', { ipSources: ['docker' as const, 'mesos' as const, 'host' as const] }],
+    ['without the legacy DiscoveryInfo names', { legacyDiscoveryNames: false }],
+    ['with /v1/enumerate records kept', { enumerate: true }],
+  ])('are the RecordSet’s for %s', (_name, options) => {
+    expectSameRecords(recordsFromFile('generated/served-master-state.json', options));
+  });
+
+  it('are the RecordSet’s for a hundred-framework state', () => {
+    expectSameRecords(recordsFromFile('synthetic/wide-100.master-state.json'));
+  });
+
+  // Names over a few labels, so that targets share any length of suffix with the question (or none, or all of it).
+  const label = fc.constantFrom('a', 'b', 'task-1', '_tcp', '_http', 'slave', 'marathon');
+  const inZone = fc.array(label, { minLength: 1, maxLength: 4 }).map((labels) => `${labels.join('.')}.mesos.`);
+  const ip = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((b) => b.join('.'));
+  const target = fc.record({ target: inZone, port: fc.nat(65535) });
+
+  it('are the RecordSet’s for random record sets', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(inZone, fc.array(ip, { minLength: 1, maxLength: 3 })), { selector: ([name]) => name, maxLength: 12 }), fc.uniqueArray(fc.tuple(inZone, fc.array(target, { minLength: 1, maxLength: 5 })), { selector: ([name]) => name, maxLength: 12 }), (a, srv) => {
+        const records: RecordSet = {
+          apex: 'mesos.',
+          a: new Map<string, readonly string[]>(a),
+          aaaa: new Map<string, readonly string[]>(),
+          srv: new Map<string, readonly SrvTarget[]>(srv),
+          frameworks: [],
+          diagnostics: [],
+        };
+        expectSameRecords(records);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('are not adopted from a table whose index lacks a name, nor from another zone’s table', () => {
+    const records: RecordSet = { apex: 'mesos.', a: new Map([['caf\u00e9.mesos.', ['10.0.0.1']]]), aaaa: new Map(), srv: new Map(), frameworks: [], diagnostics: [] };
+    const zone = zoneOf(records);
+    const table = tableOf(zone);
+    expect(table.indexedAll).toBe(false);
+    zone.adoptTable(table);
+    expect(zone.records).toBe(records);
+    const served = zoneOf(recordsFromFile('generated/served-master-state.json'));
+    const before = served.records;
+    served.adoptTable(tableOf(zoneOf(before)));
+    expect(served.records).toBe(before);
+  });
+});
