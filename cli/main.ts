@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-memory-reducer
+#!/usr/bin/env -S node --no-memory-reducer --max-semi-space-size=8
 // The switchyard command: reads argv, loads and validates the config, starts the gateway, handles signals.
 // I/O: the only module that reads argv, installs signal handlers or exits.
 import { readFileSync } from 'node:fs';
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   logger.info({ version, config: configPath }, 'starting');
   const missing = missingNodeFlags(process.execArgv);
   if (missing.length > 0) {
-    logger.warn({ code: 'SWY_NODE_FLAGS', missing }, `node was started without ${missing.join(' ')}: DNS answers may stall while V8 compacts the heap of a quiet process`);
+    logger.warn({ code: 'SWY_NODE_FLAGS', missing }, `node was started without ${missing.join(' ')}: DNS answers may stall while V8 compacts the heap of a quiet process, and the young generation may hold more memory (see README)`);
   }
 
   let gateway;
