@@ -63,8 +63,12 @@ export class AnswerTable {
     /** The numbers of the names with A records, and of those with SRV records, in the order of the RecordSet's maps. */
     readonly aOrder: Int32Array,
     readonly srvOrder: Int32Array,
-    /** Whether `index` holds every name (not when one is not ASCII, or is over 255 characters). */
-    readonly indexedAll: boolean,
+    /**
+     * Whether the records read back from the table are exactly those it was built from (dns/table-records.ts): every
+     * name is in `index` (ASCII, at most 255 characters), every SRV target is ASCII (the arena keeps a character's
+     * low byte only), and no name has an empty list of records (those get no entry).
+     */
+    readonly readsBack: boolean,
   ) {
     this.replies = new ReplyArea(bytes);
     const lower = (name: string): Buffer | null => (isAscii(name) ? Buffer.from(name.toLowerCase(), 'latin1') : null);

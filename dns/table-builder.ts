@@ -2,6 +2,7 @@
 // Pure. The work is done in bounded steps (about `budget` items each), so the server answers between them.
 import { AnswerTable, SLOT, SLOTS, SLOT_OF_TYPE } from './answer-table.js';
 import { releaseMemory } from '../state-poller/memory.js';
+import { isAscii } from './ascii.js';
 import { NameIndex } from './name-index.js';
 import { IntList, ipv4Number, sharedSuffix } from './table-arena.js';
 import { Entries } from './table-entries.js';
@@ -60,7 +61,8 @@ export class TableBuilder {
   private readonly mixed: number[] = [];
   private mixedDone = 0;
   private indexed = 0;
-  private indexedAll = true;
+  /** See AnswerTable.readsBack. */
+  private readsBack = true;
   /** The numbers of the names with A, and with SRV records, in the RecordSet's order (see AnswerTable). */
   private readonly aOrder = new IntList();
   private readonly srvOrder = new IntList();
@@ -98,7 +100,7 @@ export class TableBuilder {
       releaseMemory(list.items.buffer);
       return items;
     };
-    return new AnswerTable(this.zone, this.names, this.index, this.slots, entries, starts, bytes, this.order, fitted(this.aOrder), fitted(this.srvOrder), this.indexedAll);
+    return new AnswerTable(this.zone, this.names, this.index, this.slots, entries, starts, bytes, this.order, fitted(this.aOrder), fitted(this.srvOrder), this.readsBack);
   }
 
   private namesStep(): void {
@@ -166,6 +168,7 @@ export class TableBuilder {
     }
     const [name, ips] = item.value;
     const index = this.names.get(name) ?? -1;
+    if (ips.length === 0) this.readsBack = false;
     if (index < 0 || ips.length === 0) return;
     if (type === TYPE.A) this.aOrder.push(index);
     const entry = this.store.begin();
@@ -228,6 +231,7 @@ export class TableBuilder {
     }
     const [question, targets] = item.value;
     const questionIndex = this.names.get(question) ?? -1;
+    if (targets.length === 0) this.readsBack = false;
     if (questionIndex < 0 || targets.length === 0) return;
     this.srvOrder.push(questionIndex);
     // Where each record's target is cut for compression against this question. Targets come in runs (a task's
@@ -238,7 +242,10 @@ export class TableBuilder {
     for (const { target } of targets) {
       if (target !== last) {
         last = target;
-        lastCuts = this.cuts(target, this.names.get(target) ?? -1, question, questionIndex);
+        const targetIndex = this.names.get(target) ?? -1;
+        // A target outside the table is not checked by the index: its bytes give it back only when it is ASCII.
+        if (targetIndex < 0 && !isAscii(target)) this.readsBack = false;
+        lastCuts = this.cuts(target, targetIndex, question, questionIndex);
       }
       cuts.push(lastCuts);
     }
@@ -323,7 +330,7 @@ export class TableBuilder {
       this.phase = 'done';
       return;
     }
-    if (!this.index.add(this.order[this.indexed] ?? '', this.indexed)) this.indexedAll = false;
+    if (!this.index.add(this.order[this.indexed] ?? '', this.indexed)) this.readsBack = false;
     this.indexed++;
   }
 }

@@ -65,10 +65,10 @@ export class Zone {
   /**
    * Reads the A and SRV records from `table`, this zone's finished answer table, from now on, so that the maps they
    * were built in can be collected (about 48 MB at 100k tasks): the table holds the same records, in the same order.
-   * Not when the table's index lacks a name (one not ASCII, whose bytes the table does not hold as they are).
+   * Not when the table would not give them back exactly (AnswerTable.readsBack: a name or target not ASCII, say).
    */
   adoptTable(table: AnswerTable): void {
-    if (table.zone !== this || !table.indexedAll || this.fromTable) return;
+    if (table.zone !== this || !table.readsBack || this.fromTable) return;
     this.fromTable = true;
     this.recordSet = tableRecords(table, this.recordSet);
   }

@@ -1,4 +1,4 @@
-// An upstream response body as the chunks it arrived in, and what a poller keeps of the body it accepted so that an
+// An upstream response body (one buffer, or any cut of it), and what a poller keeps of the body it accepted so that an
 // unchanged state is recognised before it is parsed: the length, an XXH3 print of each 1 MiB block, and the blocks
 // compressed (Brotli, about a tenth of the size or less for JSON), not the body itself. No I/O but zlib's thread pool;
 // parsing runs in slices.
@@ -290,7 +290,10 @@ export class BodyCollector {
     if (this.out !== null && this.out.length >= end) return this.out;
     const next = ownBuffer(Math.max(end, this.sizeHint, this.out === null ? BLOCK_BYTES : this.out.length * 2));
     const from = (this.keptFrom ?? 0) * BLOCK_BYTES;
-    if (this.out !== null) this.out.copy(next, from, from, written);
+    if (this.out !== null) {
+      this.out.copy(next, from, from, written);
+      releaseMemory(this.out.buffer); // outgrown (no Content-Length): given back now, as Body.release does
+    }
     this.out = next;
     return next;
   }
@@ -318,6 +321,8 @@ export class BodyCollector {
       return { unchanged: true };
     }
     const from = this.keptFrom ?? prints.length;
+    // Nothing copied yet (the body is the known one's first blocks, or empty): a buffer of just its size.
+    this.out ??= ownBuffer(this.length);
     const out = this.room(this.length, this.length).subarray(0, this.length);
     if (known !== null && from > 0) await known.copyBlocks(from, out);
     return { unchanged: false, body: new Body([out], prints, true) };
@@ -333,6 +338,7 @@ export async function parseBody(body: Body, what: string, keys: ItemKeys | null 
     const text = body.text();
     return await runInSlices(parseJsonSteps(text, undefined, keys === null ? null : keyItems(text, keys)));
   } catch (error) {
+    body.release(); // nothing will read it again
     throw new SwitchyardError('SWY_UPSTREAM_MALFORMED', `${what} is not JSON: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -35,7 +35,14 @@ export async function getBody(url: string, options: GetJsonOptions, known: Known
     const collector = new BodyCollector(known, sizeHint(response.headers['content-length']));
     // 'data' events rather than for-await: a 60 MB body is about a thousand chunks, and a promise each adds up.
     await new Promise<void>((resolve, reject) => {
-      response.body.on('data', (chunk: Buffer) => collector.push(chunk));
+      response.body.on('data', (chunk: Buffer) => {
+        // Thrown from here it would escape into undici's parser: the buffer may fail to allocate, for one.
+        try {
+          collector.push(chunk);
+        } catch (error) {
+          response.body.destroy(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
       response.body.once('end', resolve);
       response.body.once('error', reject);
     });

@@ -179,6 +179,24 @@ describe('BodyCollector', () => {
     expect(body?.buffer.byteLength).toBe(changed.length);
   });
 
+  it('without a size told, grows its buffer by doubling and gives back each buffer it grew out of', async () => {
+    const made: Buffer[] = [];
+    const allocate = Buffer.allocUnsafeSlow.bind(Buffer);
+    const spy = vi.spyOn(Buffer, 'allocUnsafeSlow').mockImplementation((size: number) => {
+      const buffer = allocate(size);
+      made.push(buffer);
+      return buffer;
+    });
+    try {
+      const got = await collect(null, base, [1000, BLOCK_BYTES + 1, 2 * BLOCK_BYTES + 2], 'none');
+      expect(got.unchanged ? null : got.body.chunks[0]?.equals(base)).toBe(true);
+      // 1 MiB, then 2, then 4 (2.5 blocks); all but the last released, the last kept by the body.
+      expect(made.map((b) => b.buffer.byteLength)).toEqual([0, 0, 4 * BLOCK_BYTES]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('handles bodies shorter than a block, and empty ones', async () => {
     const small = Buffer.from('{"frameworks":[]}');
     const known = await KnownBody.of(Body.of(small));
@@ -368,6 +386,11 @@ describe('MesosPoller and an unchanged state', () => {
       expectReleased(1);
       m.behaviour = { kind: 'state', body: { ...freshState(), frameworks: 5 } };
       expect((await poller.pollNow('bad')).ok).toBe(false);
+      expectReleased(1);
+      // Not JSON: the source gives up on it before the poller sees it, and releases it itself.
+      m.behaviour = { kind: 'raw', body: `${stateText.slice(0, 5000)} and then not JSON` };
+      const notJson = await poller.pollNow('not json');
+      expect(notJson.ok ? 'ok' : notJson.error.code).toBe('SWY_UPSTREAM_MALFORMED');
       expectReleased(1);
       // What was kept is a compressed copy, not the released buffer: the same state is still recognised.
       m.behaviour = { kind: 'state', body: freshState() };
