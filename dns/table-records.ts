@@ -45,9 +45,18 @@ class TableMap<V> implements RecordMap<V> {
   }
 
   *entries(): IterableIterator<[string, V]> {
+    // An SRV entry can answer two names (a task's _tcp and _udp sets are encoded once): decoded once per walk. What
+    // it decodes to is the same for both, as the targets are cut at the same places of questions of equal length.
+    let lastEntry = -1;
+    let last: V | undefined;
     for (const index of this.order) {
       const name = this.table.order[index] ?? '';
-      yield [name, this.decode(this.table, this.table.slots[index * SLOTS + this.slot] ?? -1, name)];
+      const entry = this.table.slots[index * SLOTS + this.slot] ?? -1;
+      if (entry !== lastEntry || last === undefined) {
+        last = this.decode(this.table, entry, name);
+        lastEntry = entry;
+      }
+      yield [name, last];
     }
   }
 
@@ -56,17 +65,19 @@ class TableMap<V> implements RecordMap<V> {
   }
 }
 
-/** Where each answer record of `entry` starts. */
-function recordStarts(table: AnswerTable, entry: number): number[] {
+/** `read` applied to where each answer record of `entry` starts, in order (a plain loop: this runs per record). */
+function eachRecord<T>(table: AnswerTable, entry: number, read: (start: number) => T): T[] {
   const at = entry * ENTRY.STRIDE;
   const first = table.entries[at + ENTRY.FIRST_RECORD] ?? 0;
   const count = table.entries[at + ENTRY.ANSWERS] ?? 0;
-  return Array.from({ length: count }, (_, i) => table.recordStarts[first + i] ?? 0);
+  const out = new Array<T>(count);
+  for (let i = 0; i < count; i++) out[i] = read(table.recordStarts[first + i] ?? 0);
+  return out;
 }
 
 function addresses(table: AnswerTable, entry: number): string[] {
   const b = table.bytes;
-  return recordStarts(table, entry).map((start) => {
+  return eachRecord(table, entry, (start) => {
     const at = start + RDATA_AT;
     return `${b[at] ?? 0}.${b[at + 1] ?? 0}.${b[at + 2] ?? 0}.${b[at + 3] ?? 0}`;
   });
@@ -89,7 +100,8 @@ function nameAt(bytes: Buffer, at: number, question: string): string {
 
 function srvTargets(table: AnswerTable, entry: number, question: string): SrvTarget[] {
   const b = table.bytes;
-  return recordStarts(table, entry).map((start) => ({ port: b.readUInt16BE(start + RDATA_AT + 4), target: nameAt(b, start + RDATA_AT + 6, question) }));
+  // In the RecordSet's key order (target, port), so that both kinds of value have one shape.
+  return eachRecord(table, entry, (start) => ({ target: nameAt(b, start + RDATA_AT + 6, question), port: ((b[start + RDATA_AT + 4] ?? 0) << 8) | (b[start + RDATA_AT + 5] ?? 0) }));
 }
 
 /**
