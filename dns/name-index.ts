@@ -1,6 +1,6 @@
 // An open-addressing hash index from a name's bytes (lower case, dotted, ASCII) to its number in the answer table,
 // so the fast path finds a question's name without making a string of it. Pure.
-import { releaseMemory } from '../state-poller/memory.js';
+import { releaseMemory } from './memory.js';
 
 export const FNV_OFFSET = 0x811c9dc5 | 0;
 /** FNV-1a, computed by the fast path while it reads the question and by add() while it stores a name. */

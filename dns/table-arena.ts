@@ -1,6 +1,6 @@
 // Low-level writers for the answer table: a growing byte arena that writes names compressed against the question
 // name at offset 12 (as wire.ts's encodeCompressedName does), a growing int list, and IPv4 parsing. Pure.
-import { releaseMemory } from '../state-poller/memory.js';
+import { releaseMemory } from './memory.js';
 import { QUESTION_OFFSET } from './wire.js';
 
 /** A byte buffer that grows by doubling, written at its end. */

@@ -1,7 +1,7 @@
 // Builds a Zone's AnswerTable: every name that exists, and the encoded answers for its A, AAAA, SRV and ANY questions.
 // Pure. The work is done in bounded steps (about `budget` items each), so the server answers between them.
 import { AnswerTable, SLOT, SLOTS, SLOT_OF_TYPE } from './answer-table.js';
-import { releaseMemory } from '../state-poller/memory.js';
+import { releaseMemory } from './memory.js';
 import { isAscii } from './ascii.js';
 import { NameIndex } from './name-index.js';
 import { IntList, ipv4Number, sharedSuffix } from './table-arena.js';

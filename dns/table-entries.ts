@@ -4,7 +4,7 @@ import { ENTRY } from './answer-table.js';
 import { Arena, IntList } from './table-arena.js';
 import type { EncodedAnswer } from './zone.js';
 import { REPLY_AREA_BYTES, withReplyArea } from './reply-area.js';
-import { releaseMemory } from '../state-poller/memory.js';
+import { releaseMemory } from './memory.js';
 
 export class Entries {
   readonly arena: Arena;

@@ -1,9 +1,14 @@
-// releaseMemory: a buffer's memory handed to a young object, the buffer left detached. Pure.
+// releaseMemory (state-poller's, and dns/'s copy): a buffer's memory handed to a young object, the buffer left
+// detached. Pure.
 import { describe, expect, it } from 'vitest';
+import { releaseMemory as releaseTableMemory } from '../../dns/memory.js';
 import { Arena, IntList } from '../../dns/table-arena.js';
 import { releaseMemory } from '../../state-poller/memory.js';
 
-describe('releaseMemory', () => {
+describe.each([
+  ['state-poller', releaseMemory],
+  ['dns', releaseTableMemory],
+])('releaseMemory (%s)', (_layer, releaseMemory) => {
   it('detaches the buffer, so every view of it is empty; an empty or shared one is left alone', () => {
     const bytes = Buffer.allocUnsafeSlow(1 << 16).fill(7);
     const view = bytes.subarray(10, 20);
@@ -14,8 +19,10 @@ describe('releaseMemory', () => {
     releaseMemory(shared);
     expect(shared.byteLength).toBe(16);
   });
+});
 
-  it('is what the answer table arena and lists do with what they grew out of, keeping every byte written', () => {
+describe('the answer table arena and lists', () => {
+  it('release what they grew out of, and keep every byte written', () => {
     const arena = new Arena(0);
     const first = arena.bytes;
     for (let i = 0; i < 3000; i++) {
