@@ -4,6 +4,7 @@
 // (immutable) object, so that consumers can skip unchanged apps by identity (lb/view-cache.ts) and its schema check
 // is not repeated.
 import { isIP } from 'node:net';
+import { Interner } from './intern.js';
 import type { Diagnostic, MarathonApp, MarathonPortMapping, MarathonState, MarathonTask } from './model.js';
 import { describeIssues } from './mesos-types.js';
 import { marathonAppSchema, marathonAppsSchema, marathonTaskSchema, type MarathonAppDoc } from './marathon-types.js';
@@ -83,6 +84,7 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
   const apps: MarathonApp[] = [];
   const seen = new Set<string>();
   const reusable = new Map<string, Reusable>();
+  const strings = new Interner();
   for (const [index, rawApp] of top.data.apps.entries()) {
     if (index % APPS_PER_STEP === APPS_PER_STEP - 1) yield;
     // What the memo buys is identity: an unchanged app keeps its object, so the load balancer skips it. The key is
@@ -130,8 +132,8 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
       // and they are kept for as long as the state is served (100k tasks).
       tasks.push({
         id: task.id,
-        host: task.host,
-        state: task.state ?? null,
+        host: strings.of(task.host),
+        state: task.state === null || task.state === undefined ? null : strings.of(task.state),
         ports: (task.ports ?? []).slice(),
         ipAddresses: (task.ipAddresses ?? []).flatMap((a) => (a.ipAddress ? [a.ipAddress] : [])).slice(),
         healthAlive: task.healthCheckResults === null || task.healthCheckResults === undefined ? null : task.healthCheckResults.map((r) => r.alive === true),

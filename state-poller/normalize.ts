@@ -1,6 +1,7 @@
 // Mesos /master/state JSON → the normalized MesosState of the Snapshot.
 // Pure and deterministic: hostnames are resolved by the caller beforehand and passed in; bad items become diagnostics.
 import { isIP } from 'node:net';
+import { Interner } from './intern.js';
 import type { Agent, Diagnostic, Discovery, Framework, MesosState, Task, TaskAddresses } from './model.js';
 import {
   describeIssues,
@@ -190,6 +191,7 @@ export function* normalizeMesosSteps(doc: MesosStateDoc, hosts: HostTable): Gene
   const agentIds = new Set(agents.map((a) => a.id));
 
   const frameworks: Framework[] = [];
+  const strings = new Interner();
   for (const [index, raw] of doc.frameworks.entries()) {
     const parsed = mesosFrameworkSchema.safeParse(raw);
     if (!parsed.success) {
@@ -234,7 +236,7 @@ export function* normalizeMesosSteps(doc: MesosStateDoc, hosts: HostTable): Gene
       tasks.push({
         id: task.id,
         name: task.name,
-        agentId: task.slave_id,
+        agentId: strings.of(task.slave_id),
         ports,
         discovery: discoveryOf(task),
         addresses: taskAddresses(newestRunningStatus(task.statuses ?? [])),
