@@ -45,8 +45,9 @@ class TableMap<V> implements RecordMap<V> {
   }
 
   *entries(): IterableIterator<[string, V]> {
-    // An SRV entry can answer two names (a task's _tcp and _udp sets are encoded once): decoded once per walk. What
-    // it decodes to is the same for both, as the targets are cut at the same places of questions of equal length.
+    // An SRV entry can answer two names (a task's _tcp and _udp sets are encoded once), which come one after the
+    // other: decoded once for both. It decodes to the same targets for each, as they are cut at the same places of
+    // questions of equal length.
     let lastEntry = -1;
     let last: V | undefined;
     for (const index of this.order) {
