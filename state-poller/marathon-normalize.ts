@@ -70,6 +70,27 @@ export function normalizeMarathon(raw: unknown, memo: MarathonAppMemo | null = n
   return runToEnd(normalizeMarathonSteps(raw, memo, keys));
 }
 
+/** Up to this many health results, a task's list is one of the shared ones below. */
+const SHARED_ALIVE_MAX = 3;
+/**
+ * Every list of up to SHARED_ALIVE_MAX results, frozen, by (1 << length) - 1 + the results as bits: nearly every
+ * task has one of them ([true] for a healthy app), and 100k copies of [true] were 5.6 MB at 100k tasks.
+ */
+const SHARED_ALIVE: readonly (readonly boolean[])[] = Array.from({ length: (1 << (SHARED_ALIVE_MAX + 1)) - 1 }, (_, i) => {
+  let length = 0;
+  while ((1 << (length + 1)) - 1 <= i) length++;
+  const bits = i - ((1 << length) - 1);
+  return Object.freeze(Array.from({ length }, (_, k) => ((bits >> k) & 1) === 1));
+});
+
+/** Whether each health check result says alive, in order; a shared list when it is short. */
+export function aliveList(results: readonly { readonly alive?: boolean | null | undefined }[]): readonly boolean[] {
+  if (results.length > SHARED_ALIVE_MAX) return results.map((r) => r.alive === true);
+  let bits = 0;
+  for (let k = 0; k < results.length; k++) if (results[k]?.alive === true) bits |= 1 << k;
+  return SHARED_ALIVE[(1 << results.length) - 1 + bits] ?? results.map((r) => r.alive === true);
+}
+
 /**
  * normalizeMarathon as steps: the generator pauses every APPS_PER_STEP apps, so the poller can run it in slices
  * (slices.ts) and the DNS server keeps answering while 10k apps are normalized.
@@ -136,7 +157,7 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
         state: task.state === null || task.state === undefined ? null : strings.of(task.state),
         ports: (task.ports ?? []).slice(),
         ipAddresses: (task.ipAddresses ?? []).flatMap((a) => (a.ipAddress ? [a.ipAddress] : [])).slice(),
-        healthAlive: task.healthCheckResults === null || task.healthCheckResults === undefined ? null : task.healthCheckResults.map((r) => r.alive === true),
+        healthAlive: task.healthCheckResults === null || task.healthCheckResults === undefined ? null : aliveList(task.healthCheckResults),
       });
     });
     tasks.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
