@@ -64,7 +64,7 @@ export class Zone {
 
   /**
    * Reads the A and SRV records from `table`, this zone's finished answer table, from now on, so that the maps they
-   * were built in can be collected (about 48 MB at 100k tasks): the table holds the same records, in the same order.
+   * were built in can be collected (about 45 MB at 100k tasks): the table holds the same records, in the same order.
    * Not when the table would not give them back exactly (AnswerTable.readsBack: a name or target not ASCII, say).
    */
   adoptTable(table: AnswerTable): void {
