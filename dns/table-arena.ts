@@ -99,6 +99,18 @@ export class IntList {
     }
     this.items[this.length++] = value;
   }
+
+  /**
+   * The items, to keep: a view when that wastes under a tenth of the storage, else a copy of their size and the
+   * storage released (it grew by doubling, and a view would keep up to twice the list alive). The list is done with.
+   */
+  taken(): Int32Array {
+    const view = this.items.subarray(0, this.length);
+    if (view.length >= this.items.length * 0.9) return view;
+    const copy = view.slice();
+    releaseMemory(this.items.buffer);
+    return copy;
+  }
 }
 
 /** The four bytes of a dotted-quad IPv4 address (records.ts publishes only valid ones) as an unsigned number. */

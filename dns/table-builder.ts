@@ -1,7 +1,6 @@
 // Builds a Zone's AnswerTable: every name that exists, and the encoded answers for its A, AAAA, SRV and ANY questions.
 // Pure. The work is done in bounded steps (about `budget` items each), so the server answers between them.
 import { AnswerTable, SLOT, SLOTS, SLOT_OF_TYPE } from './answer-table.js';
-import { releaseMemory } from './memory.js';
 import { isAscii } from './ascii.js';
 import { NameIndex } from './name-index.js';
 import { IntList, ipv4Number, sharedSuffix } from './table-arena.js';
@@ -95,12 +94,7 @@ export class TableBuilder {
     }
     if (this.phase !== 'done') return null;
     const { entries, starts, bytes } = this.store.done();
-    const fitted = (list: IntList): Int32Array => {
-      const items = list.items.slice(0, list.length);
-      releaseMemory(list.items.buffer);
-      return items;
-    };
-    return new AnswerTable(this.zone, this.names, this.index, this.slots, entries, starts, bytes, this.order, fitted(this.aOrder), fitted(this.srvOrder), this.readsBack);
+    return new AnswerTable(this.zone, this.names, this.index, this.slots, entries, starts, bytes, this.order, this.aOrder.taken(), this.srvOrder.taken(), this.readsBack);
   }
 
   private namesStep(): void {

@@ -24,16 +24,10 @@ export class Entries {
    */
   done(): { entries: Int32Array; starts: Int32Array; bytes: Buffer } {
     // What was copied from is given back at once (releaseMemory), not left for a full collection.
-    const fit = (whole: Int32Array, view: Int32Array): Int32Array => {
-      if (view.length >= whole.length * 0.9) return view;
-      const copy = view.slice();
-      releaseMemory(whole.buffer);
-      return copy;
-    };
     const arena = this.arena.bytes;
     const bytes = withReplyArea(arena.subarray(0, this.arena.used));
     if (bytes.buffer !== arena.buffer) releaseMemory(arena.buffer);
-    return { entries: fit(this.list.items, this.list.items.subarray(0, this.list.length)), starts: fit(this.recordStarts.items, this.recordStarts.items.subarray(0, this.recordStarts.length)), bytes };
+    return { entries: this.list.taken(), starts: this.recordStarts.taken(), bytes };
   }
 
   /** Where the first answer record of `entry` starts. */

@@ -207,25 +207,21 @@ export class KnownBody {
   }
 
   /**
-   * The first `count` blocks, decompressed one at a time, each handed to `use` with its number: zlib's four threads
-   * also run dns.lookup (the pollers' host names), and a whole body's blocks at once would queue the lookups behind
-   * them.
+   * The first `count` blocks, decompressed into `into` at their offsets, one at a time (each dropped once copied):
+   * zlib's four threads also run dns.lookup (the pollers' host names), and a whole body's blocks at once would queue
+   * the lookups behind them.
    */
-  private async eachBlock(count: number, use: (block: Buffer, index: number) => void): Promise<void> {
+  async copyBlocks(count: number, into: Buffer): Promise<void> {
     try {
-      for (const [i, packed] of this.packed.slice(0, count).entries()) use(await unpack(packed), i);
+      for (const [i, packed] of this.packed.slice(0, count).entries()) {
+        const block = await unpack(packed);
+        if (block.length !== (this.prints.length === i + 1 ? this.length - i * BLOCK_BYTES : BLOCK_BYTES)) throw new Error(`kept block ${i} decompressed to ${block.length} bytes`);
+        block.copy(into, i * BLOCK_BYTES);
+      }
     } catch (error) {
       this.damaged = true;
       throw error;
     }
-  }
-
-  /** The first `count` blocks, decompressed into `into` at their offsets (each block is dropped once copied). */
-  async copyBlocks(count: number, into: Buffer): Promise<void> {
-    await this.eachBlock(count, (block, i) => {
-      if (block.length !== (this.prints.length === i + 1 ? this.length - i * BLOCK_BYTES : BLOCK_BYTES)) throw new Error(`kept block ${i} decompressed to ${block.length} bytes`);
-      block.copy(into, i * BLOCK_BYTES);
-    });
   }
 
   /** The whole body again. */
@@ -266,16 +262,12 @@ export class BodyCollector {
   }
 
   push(chunk: Buffer): void {
-    if (this.keptFrom !== null) {
-      this.copy(chunk, this.length);
-      this.length += chunk.length;
-      for (const piece of blockPieces(chunk, this.printer.fill)) this.printer.add(piece);
-      return;
-    }
+    let at = this.length;
     this.length += chunk.length;
     for (const piece of blockPieces(chunk, this.printer.fill)) {
       if (this.keptFrom === null) this.pending.push(piece);
-      else this.copy(piece, this.length - chunk.length + (piece.byteOffset - chunk.byteOffset));
+      else this.copy(piece, at);
+      at += piece.length;
       if (this.printer.add(piece)) this.decide();
     }
   }
@@ -321,9 +313,9 @@ export class BodyCollector {
       return { unchanged: true };
     }
     const from = this.keptFrom ?? prints.length;
-    // Nothing copied yet (the body is the known one's first blocks, or empty): a buffer of just its size.
-    this.out ??= ownBuffer(this.length);
-    const out = this.room(this.length, this.length).subarray(0, this.length);
+    // Every byte from block keptFrom on was copied, so the buffer holds the whole length; nothing copied yet (the
+    // body is the known one's first blocks, or empty): a buffer of just its size.
+    const out = (this.out ??= ownBuffer(this.length)).subarray(0, this.length);
     if (known !== null && from > 0) await known.copyBlocks(from, out);
     return { unchanged: false, body: new Body([out], prints, true) };
   }

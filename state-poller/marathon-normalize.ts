@@ -55,9 +55,9 @@ interface Reusable {
 
 /**
  * The apps of the previous document normalized with it, by the SHA-1 of their JSON text (see normalizeMarathonSteps).
- * A cache, not state: the output is the same with or without it, only object identity and time differ. Each call replaces its content, so
- * it holds one document's apps at most. Keyed by digest, not by the text itself: the texts were 27 MB at 10k apps,
- * kept for as long as the state was served.
+ * A cache, not state: the output is the same with or without it, only object identity and time differ. Each call
+ * replaces its content, so it holds one document's apps at most. Keyed by digest, not by the text itself: the texts
+ * were 27 MB at 10k apps, kept for as long as the state was served.
  */
 export class MarathonAppMemo {
   previous = new Map<string, Reusable>();
@@ -73,22 +73,24 @@ export function normalizeMarathon(raw: unknown, memo: MarathonAppMemo | null = n
 /** Up to this many health results, a task's list is one of the shared ones below. */
 const SHARED_ALIVE_MAX = 3;
 /**
- * Every list of up to SHARED_ALIVE_MAX results, frozen, by (1 << length) - 1 + the results as bits: nearly every
+ * Every list of up to SHARED_ALIVE_MAX results, frozen, at (1 << length) - 1 + the results as bits: nearly every
  * task has one of them ([true] for a healthy app), and 100k copies of [true] were 5.6 MB at 100k tasks.
  */
-const SHARED_ALIVE: readonly (readonly boolean[])[] = Array.from({ length: (1 << (SHARED_ALIVE_MAX + 1)) - 1 }, (_, i) => {
-  let length = 0;
-  while ((1 << (length + 1)) - 1 <= i) length++;
-  const bits = i - ((1 << length) - 1);
-  return Object.freeze(Array.from({ length }, (_, k) => ((bits >> k) & 1) === 1));
-});
+const SHARED_ALIVE: (readonly boolean[])[] = [];
+for (let length = 0; length <= SHARED_ALIVE_MAX; length++) {
+  for (let bits = 0; bits < 1 << length; bits++) SHARED_ALIVE.push(Object.freeze(Array.from({ length }, (_, k) => ((bits >> k) & 1) === 1)));
+}
+
+const isAlive = (result: { readonly alive?: boolean | null | undefined }): boolean => result.alive === true;
 
 /** Whether each health check result says alive, in order; a shared list when it is short. */
 export function aliveList(results: readonly { readonly alive?: boolean | null | undefined }[]): readonly boolean[] {
-  if (results.length > SHARED_ALIVE_MAX) return results.map((r) => r.alive === true);
+  if (results.length > SHARED_ALIVE_MAX) return results.map(isAlive);
   let bits = 0;
-  for (let k = 0; k < results.length; k++) if (results[k]?.alive === true) bits |= 1 << k;
-  return SHARED_ALIVE[(1 << results.length) - 1 + bits] ?? results.map((r) => r.alive === true);
+  results.forEach((result, k) => {
+    if (isAlive(result)) bits |= 1 << k;
+  });
+  return SHARED_ALIVE[(1 << results.length) - 1 + bits] ?? results.map(isAlive);
 }
 
 /**
