@@ -1,7 +1,7 @@
 // HaproxyView + templates → haproxy.cfg text and the two map files, in marathon-lb's section order. Pure: the same
 // view and templates give byte-identical output. Each service's text is kept with its (immutable) view, so only
 // services that changed since the last render are rendered again; sections are joined once.
-import type { TemplateSet, TemplateVars } from './templates.js';
+import type { TemplateSet, TemplateValue, TemplateVars } from './templates.js';
 import type { Fragment, HaproxyView, ServiceView, WeightedRules } from './view-types.js';
 
 export interface RenderedConfig {
@@ -18,8 +18,11 @@ function renderFragment(fragment: Fragment, templates: TemplateSet, owner: Servi
   if (template === undefined) throw new Error(`no template HAPROXY_${fragment.template}`);
   let vars: TemplateVars = fragment.vars;
   if (fragment.nested !== undefined) {
-    const inner = Object.fromEntries(Object.entries(fragment.nested).map(([key, nested]) => [key, renderFragment(nested, templates, owner)]));
-    vars = { ...vars, ...inner };
+    // Copied with Object.assign, not `{ ...vars, ...inner }`, which makes a new hidden class for nearly every object
+    // (V8, Node 20): this runs for every server line.
+    const merged: Record<string, TemplateValue> = Object.assign({}, vars);
+    for (const [key, nested] of Object.entries(fragment.nested)) merged[key] = renderFragment(nested, templates, owner);
+    vars = merged;
   }
   return template(vars);
 }

@@ -116,7 +116,7 @@ export function compileTemplate(name: string, text: string, syntax: TemplateSynt
   // (it refuses names Object.prototype has), so it is not given the defaults: merging them made an object per
   // rendered fragment (every server line). Handlebars is.
   const plain = engine === 'auto' ? plainRenderer(ast.body, HELPER_NAMES) : null;
-  const run = plain ?? ((vars: Readonly<Record<string, unknown>>) => template({ ...defaults, ...vars }));
+  const run = plain ?? ((vars: Readonly<Record<string, unknown>>) => template(Object.assign({}, defaults, vars)));
   return {
     ok: true,
     render: (vars) => {

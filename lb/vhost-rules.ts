@@ -53,8 +53,13 @@ export function vhostRules(input: VhostInput, maps: MapState): VhostRules {
     }
     return entry;
   };
-  const base = { appId: input.appId, backend: input.backend, path: input.path ?? '', realm: input.realm ?? '' };
-  const frag = (template: string, vars: TemplateVars, perPort = true): Fragment => ({ template, vars: { ...base, ...vars }, perPort });
+  // Object.assign onto a literal, not `{ ...base, ...vars }`: V8 (Node 20) gives nearly every object made by spreading
+  // and then adding keys a hidden class of its own (about 300 bytes), and these are kept with the view (20k at 10k apps).
+  const frag = (template: string, vars: TemplateVars, perPort = true): Fragment => ({
+    template,
+    vars: Object.assign({ appId: input.appId, backend: input.backend, path: input.path ?? '', realm: input.realm ?? '' }, vars),
+    perPort,
+  });
   const addHttps = (host: string, f: Fragment): void => {
     https.push(f);
     group(host).rules.push({ weight, fragment: f });

@@ -155,7 +155,7 @@ export function buildView(input: ViewInput, options: ViewOptions, cache: HealthC
     if (options.groupHttpsByVhost && made.rules !== null) {
       for (const [host, entry] of made.rules.grouped) {
         const target = grouped.get(host) ?? { rules: [], certs: new Set(), bindOptions: new Set() };
-        for (const rule of entry.rules) target.rules.push({ ...rule, owner: view });
+        for (const rule of entry.rules) target.rules.push({ weight: rule.weight, fragment: rule.fragment, owner: view });
         for (const c of entry.certs) target.certs.add(c);
         for (const o of entry.bindOptions) target.bindOptions.add(o);
         grouped.set(host, target);
