@@ -19,3 +19,30 @@ export class Interner {
     return text;
   }
 }
+
+/**
+ * One value for each key within one normalized state, for small values that repeat across tasks: port lists and
+ * DiscoveryInfo ports (at 100k tasks, 200k port objects held about 1,800 distinct values). Pure. The values must not
+ * change once given: they are frozen, and every task with the same key gets the same object.
+ */
+export class Shared<V extends object> {
+  private readonly seen = new Map<string, V>();
+
+  /** How many distinct keys it has seen. */
+  get size(): number {
+    return this.seen.size;
+  }
+
+  /** The value given for `key`, if any. */
+  get(key: string): V | undefined {
+    return this.seen.get(key);
+  }
+
+  /** The value first given for `key`; `value` itself, frozen, the first time. */
+  of(key: string, value: V): V {
+    const found = this.seen.get(key);
+    if (found !== undefined) return found;
+    this.seen.set(key, Object.freeze(value));
+    return value;
+  }
+}

@@ -1,8 +1,8 @@
 // Mesos /master/state JSON → the normalized MesosState of the Snapshot.
 // Pure and deterministic: hostnames are resolved by the caller beforehand and passed in; bad items become diagnostics.
 import { isIP } from 'node:net';
-import { Interner } from './intern.js';
-import type { Agent, Diagnostic, Discovery, Framework, MesosState, Task, TaskAddresses } from './model.js';
+import { Interner, Shared } from './intern.js';
+import type { Agent, Diagnostic, Discovery, DiscoveryPort, Framework, MesosState, Task, TaskAddresses } from './model.js';
 import {
   describeIssues,
   mesosAgentSchema,
@@ -134,14 +134,48 @@ function taskAddresses(status: StatusFields | null): TaskAddresses {
   };
 }
 
-function discoveryOf(task: TaskFields): Discovery | null {
+/**
+ * What tasks of one state share (see Shared): each distinct ports resource text's list, each DiscoveryInfo port and
+ * each list of them. Host port numbers, names and protocols repeat across a cluster's tasks; each task's own
+ * Discovery object (with its name) is not shared.
+ */
+interface TaskParts {
+  readonly portLists: Shared<readonly number[]>;
+  readonly discoveryPorts: Shared<DiscoveryPort>;
+  readonly discoveryLists: Shared<readonly DiscoveryPort[]>;
+}
+
+/** No discovery ports: most DiscoveryInfo without ports, one list. */
+const NO_DISCOVERY_PORTS: readonly DiscoveryPort[] = Object.freeze([]);
+
+function discoveryOf(task: TaskFields, parts: TaskParts): Discovery | null {
   const discovery = task.discovery;
   if (!discovery || discovery.name === undefined || discovery.name === '') return null;
-  return {
-    name: discovery.name,
-    ports: (discovery.ports?.ports ?? []).map((p) => ({ number: p.number, protocol: p.protocol ?? '', name: p.name ?? '' })),
-  };
+  const given = discovery.ports?.ports ?? [];
+  if (given.length === 0) return { name: discovery.name, ports: NO_DISCOVERY_PORTS };
+  const ports: DiscoveryPort[] = [];
+  let listKey = '';
+  for (const p of given) {
+    const protocol = p.protocol ?? '';
+    const name = p.name ?? '';
+    // With the protocol's length first, no two ports give the same key, nor (with each key's length) two lists.
+    const key = `${p.number}/${protocol.length}/${protocol}${name}`;
+    ports.push(parts.discoveryPorts.get(key) ?? parts.discoveryPorts.of(key, { number: p.number, protocol, name }));
+    listKey += `${key.length}:${key}`;
+  }
+  return { name: discovery.name, ports: parts.discoveryLists.of(listKey, ports) };
 }
+
+/** The ports resource as a list, shared by every task with the same text; null when it is not a range list. */
+function portsOf(text: string | null | undefined, parts: TaskParts): readonly number[] | null {
+  if (text === null || text === undefined) return NO_PORTS;
+  const known = parts.portLists.get(text);
+  if (known !== undefined) return known;
+  const ports = parsePortRanges(text);
+  return ports === null ? null : parts.portLists.of(text, ports);
+}
+
+const NO_PORTS: readonly number[] = Object.freeze([]);
 
 export interface NormalizedMesos {
   readonly state: MesosState;
@@ -192,6 +226,7 @@ export function* normalizeMesosSteps(doc: MesosStateDoc, hosts: HostTable): Gene
 
   const frameworks: Framework[] = [];
   const strings = new Interner();
+  const parts: TaskParts = { portLists: new Shared(), discoveryPorts: new Shared(), discoveryLists: new Shared() };
   for (const [index, raw] of doc.frameworks.entries()) {
     const parsed = mesosFrameworkSchema.safeParse(raw);
     if (!parsed.success) {
@@ -228,7 +263,7 @@ export function* normalizeMesosSteps(doc: MesosStateDoc, hosts: HostTable): Gene
         task = parsedTask.data;
       }
       if (!isRunnable(task.state, task.slave_id, agentIds)) continue;
-      const ports = parsePortRanges(task.resources?.ports);
+      const ports = portsOf(task.resources?.ports, parts);
       if (ports === null) {
         diagnose('SWY_UPSTREAM_INVALID_TASK', task.id, `ports resource "${String(task.resources?.ports)}" is not a range list`);
         continue;
@@ -238,7 +273,7 @@ export function* normalizeMesosSteps(doc: MesosStateDoc, hosts: HostTable): Gene
         name: task.name,
         agentId: strings.of(task.slave_id),
         ports,
-        discovery: discoveryOf(task),
+        discovery: discoveryOf(task, parts),
         addresses: taskAddresses(newestRunningStatus(task.statuses ?? [])),
       });
     }
