@@ -4,7 +4,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checkConfig } from './checker.js';
 import type { RenderedConfig } from './render.js';
-import { readIfExists, tempPathFor, writeConfigFile, type Validation } from './writer.js';
+import { readIfExists, sameAsFile, tempPathFor, writeConfigFile, writeText, type FileText, type Validation } from './writer.js';
 
 export interface InstallOptions {
   readonly configFile: string;
@@ -27,7 +27,7 @@ async function readText(path: string): Promise<string | null> {
 
 /** True when the config and both maps on disk are exactly the rendered text. */
 async function sameOnDisk(options: InstallOptions, rendered: RenderedConfig): Promise<boolean> {
-  if ((await readText(options.configFile)) !== rendered.config) return false;
+  if (!(await sameAsFile(options.configFile, rendered.pieces))) return false;
   const maps = mapPaths(options.configFile);
   return (await readText(maps.domain)) === rendered.domainMap && (await readText(maps.app)) === rendered.appMap;
 }
@@ -40,7 +40,7 @@ async function sameOnDisk(options: InstallOptions, rendered: RenderedConfig): Pr
 export async function install(options: InstallOptions, rendered: RenderedConfig): Promise<InstallVerdict> {
   if (!options.mapMode) {
     let checked = '';
-    const result = await writeConfigFile(options.configFile, rendered.config, (candidate) => {
+    const result = await writeConfigFile(options.configFile, rendered.pieces, (candidate) => {
       checked = candidate;
       return validate(options, candidate);
     });
@@ -61,17 +61,27 @@ export async function install(options: InstallOptions, rendered: RenderedConfig)
       // The candidate names the new maps by their temporary names, so HAProxy checks the files it will load.
       const checkPath = tempPathFor(configFile, 'check');
       temps.push(checkPath);
-      await writeFile(checkPath, rendered.config.replaceAll(maps.domain, tempDomain).replaceAll(maps.app, tempApp));
+      await writeText(checkPath, candidateNaming(rendered.pieces, maps, { domain: tempDomain, app: tempApp }));
       const verdict = await checkConfig(checkPath, { binary: options.haproxyBinary });
       if (!verdict.ok) return { ...verdict, checked: checkPath };
     }
     await rename(tempDomain, maps.domain);
     await rename(tempApp, maps.app);
-    await writeConfigFile(configFile, rendered.config, async () => ({ ok: true }));
+    await writeConfigFile(configFile, rendered.pieces, async () => ({ ok: true }));
     return { ok: true, same: false };
   } finally {
     await Promise.all(temps.map((t) => rm(t, { force: true })));
   }
+}
+
+/**
+ * The config with the map files' paths replaced by the candidates' (a lookup names its map file on one line). Piece
+ * by piece: a path without a newline lies within one piece, since pieces are whole lines; joined first otherwise.
+ */
+function candidateNaming(pieces: readonly string[], maps: { domain: string; app: string }, temps: { domain: string; app: string }): FileText {
+  const swap = (text: string): string => (text.includes(maps.domain) || text.includes(maps.app) ? text.replaceAll(maps.domain, temps.domain).replaceAll(maps.app, temps.app) : text);
+  if (maps.domain.includes('\n') || maps.app.includes('\n')) return swap(pieces.join(''));
+  return pieces.map(swap);
 }
 
 function validate(options: InstallOptions, path: string): Promise<Validation> {

@@ -2,7 +2,9 @@
 // and wall time (cold, then warm). `poll <master> <marathon>`: the real pollers over loopback HTTP, a first load and
 // then unchanged polls, timed. `rss <master> <marathon>`: one load through the pollers and every stage, keeping what
 // a running switchyard keeps, then peak RSS. Prints one JSON line. I/O: reads the bodies, templates, HTTP.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildRecords } from '../../dns/records.js';
@@ -16,6 +18,7 @@ import { SnapshotStore } from '../../state-poller/store.js';
 import { splitHostPort } from '../../state-poller/upid.js';
 import type { HostPort, MarathonState, MesosState, Snapshot } from '../../state-poller/model.js';
 import { TableBuilder } from '../../dns/table-builder.js';
+import { install } from '../../lb/installer.js';
 import { renderConfig } from '../../lb/render.js';
 import { loadTemplateSet } from '../../lb/template-files.js';
 import { buildView } from '../../lb/view-model.js';
@@ -216,6 +219,19 @@ async function rssMode(master: string, marathonUrl: string, templates: Parameter
   if (mesosState === null || marathonState === null) throw new Error('the pollers loaded nothing');
   const kept = build({}, mesosState, marathonState, true, templates);
   mark('records, answers, view, config');
+  // Installed as the load balancer does, then again (found the same on disk), in a temp folder: without `haproxy -c`,
+  // whose memory is its own process's.
+  const dir = mkdtempSync(join(tmpdir(), 'swy-scale-'));
+  try {
+    if (kept.config === null) throw new Error('no config rendered');
+    const options = { configFile: join(dir, 'haproxy.cfg'), haproxyBinary: 'haproxy', skipValidation: true, mapMode: false };
+    const first = await install(options, kept.config);
+    const again = await install(options, kept.config);
+    if (!first.ok || first.same || !again.ok || !again.same) throw new Error(`the config was not installed as expected: ${JSON.stringify([first, again])}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  mark('config written, and found unchanged');
   const rss = peakRssMB();
   process.stdout.write(`${JSON.stringify({ peakRssMB: rss, names: kept.table?.names.size ?? 0, trace })}\n`);
   await Promise.all([mesos.stop(), marathon.stop()]);

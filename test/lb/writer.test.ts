@@ -1,11 +1,13 @@
-// writeConfigFile: skip unchanged text, validate beside the target, replace atomically, never leave temp files.
+// writeConfigFile: skip unchanged text, validate beside the target, replace atomically, never leave temp files; a
+// text given in pieces is written and compared as the pieces joined.
 // Uses temp folders; the last cases validate with the real `haproxy -c` (loopback-only configs, nothing binds).
 import { chmod, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkConfig } from '../../lb/checker.js';
-import { type Validation, writeConfigFile, writeIfChanged } from '../../lb/writer.js';
+import { sameAsFile, type Validation, writeConfigFile, writeIfChanged, writeText } from '../../lb/writer.js';
 
 const VALID = `defaults
   mode http
@@ -116,6 +118,59 @@ describe('writeConfigFile', () => {
   it('fails (and leaves nothing behind) when the folder does not exist', async () => {
     await expect(writeConfigFile(join(dir, 'missing', 'haproxy.cfg'), 'x\n', recording(ok).validate)).rejects.toThrow(/ENOENT/);
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('a text in pieces', () => {
+  // Pieces as render gives them (whole lines), some longer than the writer's 1 MiB block, some not ASCII.
+  const pieceList = fc.array(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.string({ unit: fc.constantFrom('a', ' ', 'é', '€', '😀'), maxLength: 30 }).map((t) => `${t}\n`) },
+      { weight: 1, arbitrary: fc.constant('') },
+      { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }).map((n) => `${'x'.repeat(n * 400_000)}\n`) },
+    ),
+    { maxLength: 12 },
+  );
+
+  it('is written as its pieces joined, and compares equal to exactly those bytes', async () => {
+    await fc.assert(
+      fc.asyncProperty(pieceList, fc.integer({ min: 0, max: 3 }), async (pieces, cut) => {
+        const joined = pieces.join('');
+        await rm(target, { force: true });
+        const result = await writeConfigFile(target, pieces, recording(ok).validate);
+        expect(result).toEqual({ kind: 'written', bytes: Buffer.byteLength(joined) });
+        const onDisk = await readFile(target);
+        expect(onDisk.equals(Buffer.from(joined))).toBe(true);
+        expect(await sameAsFile(target, pieces)).toBe(true);
+        expect(await sameAsFile(target, joined)).toBe(true);
+        expect(await writeConfigFile(target, pieces, recording(ok).validate)).toEqual({ kind: 'unchanged' });
+        // Shorter, longer, or one byte different: not the same.
+        const other = join(dir, 'other');
+        const differs = async (bytes: Buffer): Promise<boolean> => {
+          await writeFile(other, bytes);
+          return !(await sameAsFile(other, pieces));
+        };
+        if (onDisk.length > 0) expect(await differs(onDisk.subarray(0, onDisk.length - 1 - (cut % onDisk.length)))).toBe(true);
+        expect(await differs(Buffer.concat([onDisk, Buffer.from('x')]))).toBe(true);
+        if (onDisk.length > 0) {
+          const changed = Buffer.from(onDisk);
+          const at = (cut * 7919) % changed.length;
+          changed[at] = (changed[at] ?? 0) ^ 1;
+          expect(await differs(changed)).toBe(true);
+        }
+        await writeText(join(dir, 'plain'), pieces);
+        expect((await readFile(join(dir, 'plain'))).equals(Buffer.from(joined))).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('no file is never the same, not even as an empty text', async () => {
+    expect(await sameAsFile(target, [])).toBe(false);
+    await writeFile(target, '');
+    expect(await sameAsFile(target, [])).toBe(true);
+    expect(await sameAsFile(target, ['', ''])).toBe(true);
+    expect(await sameAsFile(target, ['\n'])).toBe(false);
   });
 });
 
