@@ -40,18 +40,25 @@ function renderFragment(fragment: Fragment, templates: TemplateSet, owner: Servi
 const RULE_ORDER: Readonly<Record<string, number>> = { acl: 0, 'tcp-request': 1, 'http-request': 2, redirect: 3 };
 const RANKS = 5;
 
-/** One output line and the backend whose fragment produced it (null for shared text), so HAProxy's complaints about a
- * line can be traced back to the app that caused it. */
-interface Line {
-  readonly text: string;
-  readonly owner: string | null;
-}
-
-function linesOf(text: string, owner: string | null): Line[] {
+/** A text's lines, without their newlines (a trailing newline ends the last line, it does not start another). */
+function splitLines(text: string): string[] {
   if (text === '') return [];
   const parts = text.split('\n');
   if (parts.at(-1) === '') parts.pop();
-  return parts.map((t) => ({ text: t, owner }));
+  return parts;
+}
+
+/**
+ * One output line, newline included, and the backend whose fragment produced it (null for shared text), so HAProxy's
+ * complaints about a line can be traced back to the app that caused it. A chunk of one line: the config's pieces
+ * take it as it is, so a rule line is one string however many times it is rendered.
+ */
+interface Line extends Chunk {
+  readonly lines: 1;
+}
+
+function linesOf(text: string, owner: string | null): Line[] {
+  return splitLines(text).map((t) => ({ text: `${t}\n`, lines: 1, owner }));
 }
 
 /**
@@ -159,7 +166,7 @@ export function renderConfig(view: HaproxyView, templates: TemplateSet): Rendere
     out.push(textChunk([renderFragment({ template: name, vars, perPort: false }, templates, null)], null));
   };
   const rules = (buckets: readonly (readonly Line[])[]): void => {
-    for (const bucket of buckets) for (const line of bucket) out.push({ text: `${line.text}\n`, lines: 1, owner: line.owner });
+    for (const bucket of buckets) for (const line of bucket) out.push(line);
   };
   const shared = (services: readonly ServiceView[], pick: (t: ServiceText) => readonly (readonly Line[])[]): void => {
     const picked = services.map((s) => pick(textOf(s)));
@@ -215,6 +222,6 @@ export function renderConfig(view: HaproxyView, templates: TemplateSet): Rendere
  */
 export function renderServerLines(service: ServiceView, templates: TemplateSet): readonly string[] {
   return memoized(serverLineTexts, templates, service, () =>
-    service.backendSection.filter((f) => f.template === 'BACKEND_SERVER_OPTIONS').flatMap((f) => linesOf(renderFragment(f, templates, service), null).map((l) => l.text)),
+    service.backendSection.filter((f) => f.template === 'BACKEND_SERVER_OPTIONS').flatMap((f) => splitLines(renderFragment(f, templates, service))),
   );
 }
