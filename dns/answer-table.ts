@@ -46,9 +46,12 @@ export class AnswerTable {
 
   constructor(
     readonly zone: Zone,
-    /** Every name that exists (lower case, fully qualified) → its number. */
-    readonly names: ReadonlyMap<string, number>,
-    /** The same names by their bytes, for the fast path. */
+    /**
+     * Every name that exists (lower case, fully qualified) → its number, and every name by its number; null when
+     * `index` holds them all (readsBack), as it then finds them: at 100k tasks the map and the strings were 33 MB.
+     */
+    private readonly names: { readonly byName: ReadonlyMap<string, number>; readonly byNumber: readonly string[] } | null,
+    /** The names by their bytes, for the fast path (names over 255 characters or not ASCII are left out). */
     readonly index: NameIndex,
     /** names × SLOTS: the entry answering that (name, type), or -1 for NODATA. */
     readonly slots: Int32Array,
@@ -58,8 +61,6 @@ export class AnswerTable {
     readonly recordStarts: Int32Array,
     /** The encoded answers, at the start of a block with a reply area after them (withReplyArea). */
     readonly bytes: Buffer,
-    /** Every name by its number. */
-    readonly order: readonly string[],
     /** The numbers of the names with A records, and of those with SRV records, in the order of the RecordSet's maps. */
     readonly aOrder: Int32Array,
     readonly srvOrder: Int32Array,
@@ -75,6 +76,21 @@ export class AnswerTable {
     this.mname = lower(zone.params.soa.mname);
     this.rname = lower(zone.params.soa.rname);
     this.apexBytes = Buffer.from(zone.apex, 'latin1');
+  }
+
+  /** How many names exist. */
+  get size(): number {
+    return this.names === null ? this.index.size : this.names.byNumber.length;
+  }
+
+  /** The number of a name that exists (lower case, fully qualified); -1 for any other. */
+  numberOf(name: string): number {
+    return this.names === null ? this.index.lookup(name) : (this.names.byName.get(name) ?? -1);
+  }
+
+  /** Name number `index`. */
+  nameOf(index: number): string {
+    return this.names === null ? this.index.nameOf(index) : (this.names.byNumber[index] ?? '');
   }
 
   /** The entry for a name number and question type; -1 when the name has no records of that type (NODATA). */

@@ -6,6 +6,9 @@ export const FNV_OFFSET = 0x811c9dc5 | 0;
 /** FNV-1a, computed by the fast path while it reads the question and by add() while it stores a name. */
 export const FNV_PRIME = 16777619;
 
+/** Where lookup() writes a name's bytes (names are at most 255 characters; everything here is synchronous). */
+const LOOKUP = new Uint8Array(255);
+
 export class NameIndex {
   /** Hash slots: name number + 1, or 0 when empty. */
   private readonly slots: Int32Array;
@@ -14,6 +17,7 @@ export class NameIndex {
   private readonly lengths: Uint8Array;
   private keys: Buffer;
   private used = 0;
+  private count = 0;
 
   /** Room for `capacity` names of `keyBytes` characters in all (it grows past that, by doubling, if need be). */
   constructor(capacity: number, keyBytes = capacity * 24) {
@@ -51,7 +55,32 @@ export class NameIndex {
     let slot = hash & this.mask;
     while ((this.slots[slot] ?? 0) !== 0) slot = (slot + 1) & this.mask;
     this.slots[slot] = index + 1;
+    this.count++;
     return true;
+  }
+
+  /** How many names it holds. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** The number of `name`, as add() stored it; -1 when it is not here (or add() could not have kept it). */
+  lookup(name: string): number {
+    if (name.length > 255) return -1;
+    let hash = FNV_OFFSET;
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      if (c > 0x7f) return -1;
+      LOOKUP[i] = c;
+      hash = Math.imul(hash ^ c, FNV_PRIME);
+    }
+    return this.find(LOOKUP, name.length, hash);
+  }
+
+  /** Name number `index` (added), as a new string. */
+  nameOf(index: number): string {
+    const start = this.starts[index] ?? 0;
+    return this.keys.toString('latin1', start, start + (this.lengths[index] ?? 0));
   }
 
   /** The number of the name held in `bytes[0, length)` with FNV-1a hash `hash`, or -1. */

@@ -94,7 +94,9 @@ export class TableBuilder {
     }
     if (this.phase !== 'done') return null;
     const { entries, starts, bytes } = this.store.done();
-    return new AnswerTable(this.zone, this.names, this.index, this.slots, entries, starts, bytes, this.order, this.aOrder.taken(), this.srvOrder.taken(), this.readsBack);
+    // When the index holds every name, the table finds names there: the map and the strings can go.
+    const names = this.readsBack ? null : { byName: this.names, byNumber: this.order };
+    return new AnswerTable(this.zone, names, this.index, this.slots, entries, starts, bytes, this.aOrder.taken(), this.srvOrder.taken(), this.readsBack);
   }
 
   private namesStep(): void {

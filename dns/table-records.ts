@@ -23,8 +23,8 @@ class TableMap<V> implements RecordMap<V> {
   }
 
   private entryOf(name: string): number {
-    const index = this.table.names.get(name);
-    return index === undefined ? -1 : (this.table.slots[index * SLOTS + this.slot] ?? -1);
+    const index = this.table.numberOf(name);
+    return index < 0 ? -1 : (this.table.slots[index * SLOTS + this.slot] ?? -1);
   }
 
   get(name: string): V | undefined {
@@ -37,7 +37,7 @@ class TableMap<V> implements RecordMap<V> {
   }
 
   *keys(): IterableIterator<string> {
-    for (const index of this.order) yield this.table.order[index] ?? '';
+    for (const index of this.order) yield this.table.nameOf(index);
   }
 
   *values(): IterableIterator<V> {
@@ -51,7 +51,7 @@ class TableMap<V> implements RecordMap<V> {
     let lastEntry = -1;
     let last: V | undefined;
     for (const index of this.order) {
-      const name = this.table.order[index] ?? '';
+      const name = this.table.nameOf(index);
       const entry = this.table.slots[index * SLOTS + this.slot] ?? -1;
       if (entry !== lastEntry || last === undefined) {
         last = this.decode(this.table, entry, name);

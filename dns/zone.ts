@@ -71,6 +71,8 @@ export class Zone {
     if (table.zone !== this || !table.readsBack || this.fromTable) return;
     this.fromTable = true;
     this.recordSet = tableRecords(table, this.recordSet);
+    // The same names (readsBack: the table holds every one), so that the builder's map of them can go too.
+    this.existingNames = { has: (name) => table.numberOf(name) >= 0 };
   }
 
   private get existing(): { has(name: string): boolean } {

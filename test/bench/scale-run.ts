@@ -233,7 +233,7 @@ async function rssMode(master: string, marathonUrl: string, templates: Parameter
   }
   mark('config written, and found unchanged');
   const rss = peakRssMB();
-  process.stdout.write(`${JSON.stringify({ peakRssMB: rss, names: kept.table?.names.size ?? 0, trace })}\n`);
+  process.stdout.write(`${JSON.stringify({ peakRssMB: rss, names: kept.table?.size ?? 0, trace })}\n`);
   await Promise.all([mesos.stop(), marathon.stop()]);
 }
 
@@ -258,7 +258,7 @@ async function main(): Promise<void> {
     sizes: {
       mesosJsonMB: mesosText.length / 1e6,
       marathonJsonMB: marathonText.length / 1e6,
-      names: firstPass.table?.names.size ?? 0,
+      names: firstPass.table?.size ?? 0,
       records: [...firstPass.records.a.values(), ...firstPass.records.aaaa.values()].reduce((n, v) => n + v.length, 0) + [...firstPass.records.srv.values()].reduce((n, v) => n + v.length, 0),
       answerBytesMB: (firstPass.table?.bytes.length ?? 0) / 1e6,
       configMB: (firstPass.config?.config.length ?? 0) / 1e6,

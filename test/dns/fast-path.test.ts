@@ -209,7 +209,7 @@ describe('SRV sets that encode to the same bytes share one entry', () => {
 
   it("a task's _tcp and _udp names share it (with DiscoveryInfo, next to each other); other targets do not", () => {
     const table = tableOf(wide);
-    const entry = (name: string): number => table.slots[(table.names.get(name) ?? -1) * SLOTS + SLOT.SRV] ?? -1;
+    const entry = (name: string): number => table.slots[table.numberOf(name) * SLOTS + SLOT.SRV] ?? -1;
     const tcp = entry('_app-0._tcp.marathon.slave.mesos.');
     expect(tcp).toBeGreaterThanOrEqual(0);
     expect(entry('_app-0._udp.marathon.slave.mesos.')).toBe(tcp);
@@ -250,7 +250,7 @@ describe('SRV sets that encode to the same bytes share one entry', () => {
     const table = new TableBuilder(zone).step(Number.POSITIVE_INFINITY);
     if (table === null) throw new Error('the build did not finish');
     tables.set(zone, table);
-    const entry = (name: string): number => table.slots[(table.names.get(name) ?? -1) * SLOTS + SLOT.SRV] ?? -1;
+    const entry = (name: string): number => table.slots[table.numberOf(name) * SLOTS + SLOT.SRV] ?? -1;
     expect(entry('_b._tcp.x.mesos.')).toBe(entry('_a._tcp.x.mesos.'));
     expect(new Set(['_a._tcp.x.mesos.', '_cc._tcp.x.mesos.', '_a._tcp.y.mesos.', '_d._tcp.x.mesos.', '_e._tcp.x.mesos.'].map(entry)).size).toBe(5);
     expect(entry('_t._udp.x.slave.mesos.')).toBe(entry('_t._tcp.x.slave.mesos.'));

@@ -42,6 +42,27 @@ function probesOf(records: RecordSet): string[] {
   return [...names];
 }
 
+/**
+ * The table's names (kept in a map, or found through its index when that holds them all): each existing name and
+ * its number, both ways, and no number for any other name.
+ */
+function expectNames(table: ReturnType<typeof tableOf>, records: RecordSet): void {
+  const existing = new Set<string>([records.apex]);
+  for (const map of [records.a, records.aaaa, records.srv]) {
+    for (const name of map.keys()) for (let n = name; n.length >= records.apex.length; n = n.slice(n.indexOf('.') + 1)) existing.add(n);
+  }
+  expect(table.size).toBe(existing.size);
+  const seen = new Set<number>();
+  for (const name of existing) {
+    const number = table.numberOf(name);
+    expect(number, name).toBeGreaterThanOrEqual(0);
+    expect(table.nameOf(number)).toBe(name);
+    seen.add(number);
+  }
+  expect(seen.size).toBe(existing.size);
+  for (const name of probesOf(records)) if (!existing.has(name)) expect(table.numberOf(name), name).toBe(-1);
+}
+
 const QUESTION_TYPES = [TYPE.A, TYPE.AAAA, TYPE.SRV, TYPE.ANY, TYPE.SOA, TYPE.NS, TYPE.TXT];
 
 /** The table's records equal the RecordSet's, and a zone reading them gives the same answers as one that does not. */
@@ -49,6 +70,7 @@ function expectSameRecords(records: RecordSet): void {
   const zone = zoneOf(records);
   const table = tableOf(zone);
   expect(table.readsBack).toBe(true);
+  expectNames(table, records);
   const probes = probesOf(records);
   const read = tableRecords(table, records);
   expect(readAll(read.a, probes)).toEqual(readAll(records.a, probes));
@@ -118,12 +140,14 @@ describe('records read back from the answer table', () => {
       const zone = zoneOf(records);
       const table = tableOf(zone);
       expect(table.readsBack).toBe(false);
+      expectNames(table, records);
       zone.adoptTable(table);
       expect(zone.records).toBe(records);
     }
     const plain = zoneOf(set([good], [['_x._tcp.mesos.', [{ target: 'b.mesos.', port: 1 }, { target: 'c.example.', port: 2 }]]]));
     const table = tableOf(plain);
     expect(table.readsBack).toBe(true);
+    expectNames(table, plain.records);
     const served = zoneOf(recordsFromFile('generated/served-master-state.json'));
     const before = served.records;
     served.adoptTable(tableOf(zoneOf(before)));

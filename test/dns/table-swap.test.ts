@@ -103,7 +103,7 @@ describe('TableSwap', () => {
     swap.offer(small);
     expect(swap.pending).toBe(false);
     expect(swap.current.zone).toBe(small);
-    expect(swap.current.table?.names.has('a.mesos.')).toBe(true);
+    expect(swap.current.table?.numberOf('a.mesos.')).toBeGreaterThanOrEqual(0);
   });
 });
 
