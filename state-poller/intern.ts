@@ -21,9 +21,9 @@ export class Interner {
 }
 
 /**
- * One value for each key within one normalized state, for small values that repeat across tasks: port lists and
- * DiscoveryInfo ports (at 100k tasks, 200k port objects held about 1,800 distinct values). Pure. The values must not
- * change once given: they are frozen, and every task with the same key gets the same object.
+ * One value for each key within one normalized state, for small values that repeat across tasks (a Mesos task's
+ * ports resource, by its text). Pure. The values must not change once given: they are frozen, and every task with
+ * the same key gets the same object.
  */
 export class Shared<V extends object> {
   private readonly seen = new Map<string, V>();
@@ -44,5 +44,34 @@ export class Shared<V extends object> {
     if (found !== undefined) return found;
     this.seen.set(key, Object.freeze(value));
     return value;
+  }
+}
+
+interface ListNode<T> {
+  list: readonly T[] | null;
+  next: Map<T, ListNode<T>> | null;
+}
+
+/**
+ * One list for each distinct sequence of items (compared with ===) within one normalized state: port numbers,
+ * DiscoveryInfo ports. Pure. Found through a tree of maps, item by item, so no key is made of the items (at 100k
+ * tasks, 100k lists of port numbers held about 900 distinct ones). The lists are frozen copies.
+ */
+export class SharedLists<T> {
+  private readonly root: ListNode<T> = { list: null, next: null };
+
+  /** The list with the items of `items`, in order. */
+  of(items: readonly T[]): readonly T[] {
+    let node = this.root;
+    for (const item of items) {
+      let next = node.next?.get(item);
+      if (next === undefined) {
+        next = { list: null, next: null };
+        (node.next ??= new Map()).set(item, next);
+      }
+      node = next;
+    }
+    node.list ??= Object.freeze(items.slice());
+    return node.list;
   }
 }

@@ -4,7 +4,7 @@
 // (immutable) object, so that consumers can skip unchanged apps by identity (lb/view-cache.ts) and its schema check
 // is not repeated.
 import { isIP } from 'node:net';
-import { Interner, Shared } from './intern.js';
+import { Interner, SharedLists } from './intern.js';
 import type { Diagnostic, MarathonApp, MarathonPortMapping, MarathonState, MarathonTask } from './model.js';
 import { describeIssues } from './mesos-types.js';
 import { marathonAppSchema, marathonAppsSchema, marathonTaskSchema, type MarathonAppDoc } from './marathon-types.js';
@@ -73,10 +73,8 @@ export function normalizeMarathon(raw: unknown, memo: MarathonAppMemo | null = n
 const NO_PORTS: readonly number[] = Object.freeze([]);
 
 /** A task's host ports, one list for each distinct list in a state: host port numbers repeat across tasks. */
-function sharedPorts(ports: readonly number[] | null | undefined, shared: Shared<readonly number[]>): readonly number[] {
-  if (ports === null || ports === undefined || ports.length === 0) return NO_PORTS;
-  const key = ports.join(',');
-  return shared.get(key) ?? shared.of(key, ports.slice());
+function sharedPorts(ports: readonly number[] | null | undefined, shared: SharedLists<number>): readonly number[] {
+  return ports === null || ports === undefined || ports.length === 0 ? NO_PORTS : shared.of(ports);
 }
 
 /** Up to this many health results, a task's list is one of the shared ones below. */
@@ -117,7 +115,7 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
   const seen = new Set<string>();
   const reusable = new Map<string, Reusable>();
   const strings = new Interner();
-  const portLists = new Shared<readonly number[]>();
+  const portLists = new SharedLists<number>();
   for (const [index, rawApp] of top.data.apps.entries()) {
     if (index % APPS_PER_STEP === APPS_PER_STEP - 1) yield;
     // What the memo buys is identity: an unchanged app keeps its object, so the load balancer skips it. The key is

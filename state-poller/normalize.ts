@@ -1,7 +1,7 @@
 // Mesos /master/state JSON → the normalized MesosState of the Snapshot.
 // Pure and deterministic: hostnames are resolved by the caller beforehand and passed in; bad items become diagnostics.
 import { isIP } from 'node:net';
-import { Interner, Shared } from './intern.js';
+import { Interner, Shared, SharedLists } from './intern.js';
 import type { Agent, Diagnostic, Discovery, DiscoveryPort, Framework, MesosState, Task, TaskAddresses } from './model.js';
 import {
   describeIssues,
@@ -141,8 +141,19 @@ function taskAddresses(status: StatusFields | null): TaskAddresses {
  */
 interface TaskParts {
   readonly portLists: Shared<readonly number[]>;
-  readonly discoveryPorts: Shared<DiscoveryPort>;
-  readonly discoveryLists: Shared<readonly DiscoveryPort[]>;
+  /** By number, protocol and name. */
+  readonly discoveryPorts: Map<number, Map<string, Map<string, DiscoveryPort>>>;
+  readonly discoveryLists: SharedLists<DiscoveryPort>;
+}
+
+function discoveryPort(parts: TaskParts, number: number, protocol: string, name: string): DiscoveryPort {
+  let byProtocol = parts.discoveryPorts.get(number);
+  if (byProtocol === undefined) parts.discoveryPorts.set(number, (byProtocol = new Map()));
+  let byName = byProtocol.get(protocol);
+  if (byName === undefined) byProtocol.set(protocol, (byName = new Map()));
+  let port = byName.get(name);
+  if (port === undefined) byName.set(name, (port = Object.freeze({ number, protocol, name })));
+  return port;
 }
 
 /** No discovery ports: most DiscoveryInfo without ports, one list. */
@@ -154,16 +165,8 @@ function discoveryOf(task: TaskFields, parts: TaskParts): Discovery | null {
   const given = discovery.ports?.ports ?? [];
   if (given.length === 0) return { name: discovery.name, ports: NO_DISCOVERY_PORTS };
   const ports: DiscoveryPort[] = [];
-  let listKey = '';
-  for (const p of given) {
-    const protocol = p.protocol ?? '';
-    const name = p.name ?? '';
-    // With the protocol's length first, no two ports give the same key, nor (with each key's length) two lists.
-    const key = `${p.number}/${protocol.length}/${protocol}${name}`;
-    ports.push(parts.discoveryPorts.get(key) ?? parts.discoveryPorts.of(key, { number: p.number, protocol, name }));
-    listKey += `${key.length}:${key}`;
-  }
-  return { name: discovery.name, ports: parts.discoveryLists.of(listKey, ports) };
+  for (const p of given) ports.push(discoveryPort(parts, p.number, p.protocol ?? '', p.name ?? ''));
+  return { name: discovery.name, ports: parts.discoveryLists.of(ports) };
 }
 
 /** The ports resource as a list, shared by every task with the same text; null when it is not a range list. */
@@ -226,7 +229,7 @@ export function* normalizeMesosSteps(doc: MesosStateDoc, hosts: HostTable): Gene
 
   const frameworks: Framework[] = [];
   const strings = new Interner();
-  const parts: TaskParts = { portLists: new Shared(), discoveryPorts: new Shared(), discoveryLists: new Shared() };
+  const parts: TaskParts = { portLists: new Shared(), discoveryPorts: new Map(), discoveryLists: new SharedLists() };
   for (const [index, raw] of doc.frameworks.entries()) {
     const parsed = mesosFrameworkSchema.safeParse(raw);
     if (!parsed.success) {

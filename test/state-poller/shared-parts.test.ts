@@ -1,8 +1,8 @@
-// Parts that tasks of one normalized state share (Shared, in state-poller/intern.ts): port lists and DiscoveryInfo
-// ports. Equal parts are one frozen object; different parts never are, whatever their text; the values are unchanged.
+// Parts that tasks of one normalized state share (Shared and SharedLists, in state-poller/intern.ts): port lists and
+// DiscoveryInfo ports. Equal parts are one frozen object; different parts never are, whatever their text; the values are unchanged.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Shared } from '../../state-poller/intern.js';
+import { Shared, SharedLists } from '../../state-poller/intern.js';
 import { normalizeMarathon } from '../../state-poller/marathon-normalize.js';
 import { normalizeMesos, parseMesosState } from '../../state-poller/normalize.js';
 
@@ -22,6 +22,39 @@ describe('Shared', () => {
         expect(shared.size).toBe(first.size);
       }),
     );
+  });
+});
+
+describe('SharedLists', () => {
+  it('gives one frozen list per sequence of items, a copy of the first one given', () => {
+    const port = fc.constantFrom(0, 1, 2, 80);
+    fc.assert(
+      fc.property(fc.array(fc.array(port, { maxLength: 4 }), { maxLength: 30 }), (lists) => {
+        const shared = new SharedLists<number>();
+        const seen = new Map<string, readonly number[]>();
+        for (const items of lists) {
+          const given = items.slice();
+          const got = shared.of(given);
+          expect(got).toEqual(items);
+          expect(got).not.toBe(given);
+          expect(Object.isFrozen(got)).toBe(true);
+          const key = JSON.stringify(items);
+          const before = seen.get(key);
+          if (before === undefined) seen.set(key, got);
+          else expect(got).toBe(before);
+          given.push(99); // the caller's list is its own
+          expect(got).toEqual(items);
+        }
+        expect(new Set(lists.map((l) => shared.of(l))).size).toBe(seen.size);
+      }),
+    );
+  });
+
+  it('compares items by identity', () => {
+    const shared = new SharedLists<{ n: number }>();
+    const a = { n: 1 };
+    expect(shared.of([a])).toBe(shared.of([a]));
+    expect(shared.of([a])).not.toBe(shared.of([{ n: 1 }]));
   });
 });
 
