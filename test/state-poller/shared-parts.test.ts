@@ -33,7 +33,7 @@ describe('SharedLists', () => {
         const shared = new SharedLists<number>();
         const seen = new Map<string, readonly number[]>();
         for (const items of lists) {
-          const given = items.slice();
+          const given: number[] = items.slice();
           const got = shared.of(given);
           expect(got).toEqual(items);
           expect(got).not.toBe(given);
