@@ -59,11 +59,14 @@ export async function sameAsFile(path: string, text: FileText): Promise<boolean>
     throw err;
   }
   try {
-    const size = (await handle.stat()).size;
+    const stats = await handle.stat();
+    // Not a regular file (a folder, say): read it as a whole, which fails as it always did (EISDIR).
+    if (!stats.isFile()) return (await readFile(path)).equals(Buffer.from(typeof text === 'string' ? text : text.join(''), 'utf8'));
+    const size = stats.size;
     if (size !== byteLengthOf(text)) return false;
     let offset = 0;
     let read = Buffer.alloc(0);
-    return await eachBlock(text, async (bytes) => {
+    const same = await eachBlock(text, async (bytes) => {
       if (read.length < bytes.length) read = Buffer.allocUnsafe(Math.max(bytes.length, Math.min(size, BLOCK_BYTES)));
       for (let got = 0; got < bytes.length; ) {
         const { bytesRead } = await handle.read(read, got, bytes.length - got, offset + got);
@@ -73,6 +76,8 @@ export async function sameAsFile(path: string, text: FileText): Promise<boolean>
       offset += bytes.length;
       return bytes.equals(read.subarray(0, bytes.length));
     });
+    // And no longer than it was when its size was read.
+    return same && (await handle.read(Buffer.alloc(1), 0, 1, offset)).bytesRead === 0;
   } finally {
     await handle.close();
   }

@@ -156,7 +156,7 @@ function discoveryPort(parts: TaskParts, number: number, protocol: string, name:
   return port;
 }
 
-/** No discovery ports: most DiscoveryInfo without ports, one list. */
+/** One frozen empty list for every DiscoveryInfo without ports. */
 const NO_DISCOVERY_PORTS: readonly DiscoveryPort[] = Object.freeze([]);
 
 function discoveryOf(task: TaskFields, parts: TaskParts): Discovery | null {

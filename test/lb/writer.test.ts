@@ -1,7 +1,7 @@
 // writeConfigFile: skip unchanged text, validate beside the target, replace atomically, never leave temp files; a
 // text given in pieces is written and compared as the pieces joined.
 // Uses temp folders; the last cases validate with the real `haproxy -c` (loopback-only configs, nothing binds).
-import { chmod, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
@@ -163,6 +163,13 @@ describe('a text in pieces', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('a folder where the file should be is an error before anything is validated', async () => {
+    await mkdir(target);
+    const v = recording(ok);
+    await expect(writeConfigFile(target, ['x\n'], v.validate)).rejects.toThrow(/EISDIR/);
+    expect(v.seen).toHaveLength(0);
   });
 
   it('no file is never the same, not even as an empty text', async () => {
