@@ -1,6 +1,6 @@
 // marathon-lb's stable HAProxy server names and ids, so server-state files and golden configs carry over.
 // Pure: sha256 of the server name, read as an integer, mod 32767 (reference/marathon-lb.md §2.2, naming rules).
-import { hash } from 'node:crypto';
+import { sha256 } from './sha256.js';
 
 const ID_SPACE = 32767;
 
@@ -21,10 +21,10 @@ export function serverName(host: string, ip: string, port: number): string {
 export function serverId(name: string, used: ReadonlySet<number>): number {
   let input = name;
   for (;;) {
-    const digest = hash('sha256', input, 'buffer');
+    const digest = sha256(input);
     const id = modIdSpace(digest);
     if (id !== 0 && !used.has(id)) return id;
-    input = `${name} ${digest.toString('hex')}`;
+    input = `${name} ${Buffer.from(digest).toString('hex')}`;
   }
 }
 
