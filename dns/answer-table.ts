@@ -66,8 +66,8 @@ export class AnswerTable {
     readonly srvOrder: Int32Array,
     /**
      * Whether the records read back from the table are exactly those it was built from (dns/table-records.ts): every
-     * name is in `index` (ASCII, at most 255 characters), every SRV target is ASCII (the arena keeps a character's
-     * low byte only), and no name has an empty list of records (those get no entry).
+     * name is in `index` (ASCII, at most 255 characters), every SRV target outside those names is ASCII (the arena
+     * keeps a character's low byte only), and no name has an empty list of records (those get no entry).
      */
     readonly readsBack: boolean,
   ) {

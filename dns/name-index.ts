@@ -9,6 +9,21 @@ export const FNV_PRIME = 16777619;
 /** Where lookup() writes a name's bytes (names are at most 255 characters; everything here is synchronous). */
 const LOOKUP = new Uint8Array(255);
 
+/**
+ * Writes `name`'s bytes into `bytes` from `at` and returns their FNV-1a hash; null when a character is not ASCII (what
+ * it wrote so far is left there).
+ */
+function writeKey(name: string, bytes: Uint8Array, at: number): number | null {
+  let hash = FNV_OFFSET;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 0x7f) return null;
+    bytes[at + i] = c;
+    hash = Math.imul(hash ^ c, FNV_PRIME);
+  }
+  return hash;
+}
+
 export class NameIndex {
   /** Hash slots: name number + 1, or 0 when empty. */
   private readonly slots: Int32Array;
@@ -40,15 +55,9 @@ export class NameIndex {
       releaseMemory(this.keys.buffer);
       this.keys = next;
     }
-    const keys = this.keys;
     const start = this.used;
-    let hash = FNV_OFFSET;
-    for (let i = 0; i < name.length; i++) {
-      const c = name.charCodeAt(i);
-      if (c > 0x7f) return false; // never written past `used`, so the half-written key is simply overwritten later
-      keys[start + i] = c;
-      hash = Math.imul(hash ^ c, FNV_PRIME);
-    }
+    const hash = writeKey(name, this.keys, start);
+    if (hash === null) return false; // never written past `used`, so the half-written key is simply overwritten later
     this.starts[index] = start;
     this.lengths[index] = name.length;
     this.used += name.length;
@@ -67,14 +76,8 @@ export class NameIndex {
   /** The number of `name`, as add() stored it; -1 when it is not here (or add() could not have kept it). */
   lookup(name: string): number {
     if (name.length > 255) return -1;
-    let hash = FNV_OFFSET;
-    for (let i = 0; i < name.length; i++) {
-      const c = name.charCodeAt(i);
-      if (c > 0x7f) return -1;
-      LOOKUP[i] = c;
-      hash = Math.imul(hash ^ c, FNV_PRIME);
-    }
-    return this.find(LOOKUP, name.length, hash);
+    const hash = writeKey(name, LOOKUP, 0);
+    return hash === null ? -1 : this.find(LOOKUP, name.length, hash);
   }
 
   /** Name number `index` (added), as a new string. */

@@ -4,7 +4,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checkConfig } from './checker.js';
 import type { RenderedConfig } from './render.js';
-import { readIfExists, sameAsFile, tempPathFor, writeConfigFile, writeText, type FileText, type Validation } from './writer.js';
+import { sameAsFile, tempPathFor, writeConfigFile, writeText, type FileText, type Validation } from './writer.js';
 
 export interface InstallOptions {
   readonly configFile: string;
@@ -21,15 +21,11 @@ export function mapPaths(configFile: string): { domain: string; app: string } {
   return { domain: join(dir, 'domain2backend.map'), app: join(dir, 'app2backend.map') };
 }
 
-async function readText(path: string): Promise<string | null> {
-  return (await readIfExists(path))?.toString('utf8') ?? null;
-}
-
 /** True when the config and both maps on disk are exactly the rendered text. */
 async function sameOnDisk(options: InstallOptions, rendered: RenderedConfig): Promise<boolean> {
   if (!(await sameAsFile(options.configFile, rendered.pieces))) return false;
   const maps = mapPaths(options.configFile);
-  return (await readText(maps.domain)) === rendered.domainMap && (await readText(maps.app)) === rendered.appMap;
+  return (await sameAsFile(maps.domain, rendered.domainMap)) && (await sameAsFile(maps.app, rendered.appMap));
 }
 
 /**

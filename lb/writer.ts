@@ -129,15 +129,6 @@ export function tempPathFor(target: string, tag = 'tmp'): string {
   return join(dirname(target), `.${basename(target)}.${tag}-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
 
-export async function readIfExists(path: string): Promise<Buffer | null> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return null;
-    throw err;
-  }
-}
-
 // Keep the target's permissions across replacements; null for a new file, which gets the usual 0644 (minus umask).
 async function modeOf(path: string): Promise<number | null> {
   try {

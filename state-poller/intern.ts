@@ -54,9 +54,9 @@ interface ListNode<T> {
 
 /**
  * One list for each distinct sequence of items (compared as Map keys are: by identity, numbers by value) within one
- * normalized state: port numbers,
- * DiscoveryInfo ports. Pure. Found through a tree of maps, item by item, so no key is made of the items (at 100k
- * tasks, 100k lists of port numbers held about 900 distinct ones). The lists are frozen copies.
+ * normalized state: port numbers, DiscoveryInfo ports; the empty one too. Pure. Found through a tree of maps, item
+ * by item, so no key is made of the items (at 100k tasks, 100k lists of port numbers held about 900 distinct ones).
+ * The lists are frozen copies.
  */
 export class SharedLists<T> {
   private readonly root: ListNode<T> = { list: null, next: null };

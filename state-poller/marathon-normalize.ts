@@ -70,13 +70,6 @@ export function normalizeMarathon(raw: unknown, memo: MarathonAppMemo | null = n
   return runToEnd(normalizeMarathonSteps(raw, memo, keys));
 }
 
-const NO_PORTS: readonly number[] = Object.freeze([]);
-
-/** A task's host ports, one list for each distinct list in a state: host port numbers repeat across tasks. */
-function sharedPorts(ports: readonly number[] | null | undefined, shared: SharedLists<number>): readonly number[] {
-  return ports === null || ports === undefined || ports.length === 0 ? NO_PORTS : shared.of(ports);
-}
-
 /** Up to this many health results, a task's list is one of the shared ones below. */
 const SHARED_ALIVE_MAX = 3;
 /**
@@ -165,7 +158,8 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
         id: task.id,
         host: strings.of(task.host),
         state: task.state === null || task.state === undefined ? null : strings.of(task.state),
-        ports: sharedPorts(task.ports, portLists),
+        // One list for each distinct list in a state: host port numbers repeat across tasks.
+        ports: portLists.of(task.ports ?? []),
         ipAddresses: (task.ipAddresses ?? []).flatMap((a) => (a.ipAddress ? [a.ipAddress] : [])).slice(),
         healthAlive: task.healthCheckResults === null || task.healthCheckResults === undefined ? null : aliveList(task.healthCheckResults),
       });

@@ -156,16 +156,11 @@ function discoveryPort(parts: TaskParts, number: number, protocol: string, name:
   return port;
 }
 
-/** One frozen empty list for every DiscoveryInfo without ports. */
-const NO_DISCOVERY_PORTS: readonly DiscoveryPort[] = Object.freeze([]);
-
 function discoveryOf(task: TaskFields, parts: TaskParts): Discovery | null {
   const discovery = task.discovery;
   if (!discovery || discovery.name === undefined || discovery.name === '') return null;
-  const given = discovery.ports?.ports ?? [];
-  if (given.length === 0) return { name: discovery.name, ports: NO_DISCOVERY_PORTS };
   const ports: DiscoveryPort[] = [];
-  for (const p of given) ports.push(discoveryPort(parts, p.number, p.protocol ?? '', p.name ?? ''));
+  for (const p of discovery.ports?.ports ?? []) ports.push(discoveryPort(parts, p.number, p.protocol ?? '', p.name ?? ''));
   return { name: discovery.name, ports: parts.discoveryLists.of(ports) };
 }
 

@@ -99,7 +99,7 @@ async function main(): Promise<void> {
       return [run, ((cpuSeconds(server.process.pid) - before) * 1e6) / run.completed];
     };
     for (const mix of Object.keys(MIXES) as Mix[]) {
-      const rounds: DnsBenchResult['saturated'][Mix][] = [];
+      const rounds: Omit<DnsBenchResult['saturated'][Mix], 'roundRatios'>[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const order = [echo, switchyard, echoPassThrough];
         const runs = new Map<Child, [PerfResult, number]>();
@@ -118,10 +118,9 @@ async function main(): Promise<void> {
           ratioToPassThrough: ours.qps / passRun.qps,
           cpuPerAnswerUs: { switchyard: ourCpu, echo: echoCpu, echoPassThrough: passCpu },
           cpuRatio: echoCpu / ourCpu,
-          roundRatios: [],
         });
       }
-      const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(ROUNDS / 2)] as DnsBenchResult['saturated'][Mix];
+      const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(ROUNDS / 2)] as (typeof rounds)[number];
       const roundRatios = rounds.map((r) => r.ratio);
       saturated[mix] = { ...median, roundRatios };
       const { switchyard: ours, echo: echoRun, echoPassThrough: passRun, cpuPerAnswerUs: cpu } = median;
