@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
-import { buildRecords, type EnumeratedFramework, type RecordOptions, type RecordSet } from '../dns/records.js';
+import { recordSteps, type EnumeratedFramework, type RecordOptions, type RecordSet } from '../dns/records.js';
 import { RecordsFeed } from '../dns/records-feed.js';
 import { Zone } from '../dns/zone.js';
 import { DnsServer } from '../dns/server.js';
@@ -178,16 +178,18 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
   };
   store.subscribe(onSnapshot);
 
-  // Built when first asked for after each new state (a second or more at 100k tasks, in one piece), then kept for
-  // the requests that follow until the state changes.
+  // Built when first asked for after each new state (a second or more at 100k tasks, in steps that the HTTP API runs
+  // in slices), then kept for the requests that follow until the state changes.
   let enumerated: { readonly from: Snapshot['mesos']; readonly frameworks: readonly EnumeratedFramework[] } | null = null;
-  const enumerate = (): readonly EnumeratedFramework[] => {
+  function* enumerate(): Generator<void, readonly EnumeratedFramework[]> {
     if (zone === null) return [];
-    if (enumerated === null || enumerated.from !== recordsFrom) {
-      enumerated = { from: recordsFrom, frameworks: buildRecords(recordsFrom, { ...recordOpts, enumerate: true }).frameworks };
-    }
-    return enumerated.frameworks;
-  };
+    const from = recordsFrom;
+    if (enumerated !== null && enumerated.from === from) return enumerated.frameworks;
+    const { frameworks } = yield* recordSteps(from, { ...recordOpts, enumerate: true });
+    // Kept only while it is still the state served: one that came during the build has its own records.
+    if (recordsFrom === from) enumerated = { from, frameworks };
+    return frameworks;
+  }
   const view = (): HttpView => ({
     records: served(),
     enumerate,

@@ -4,13 +4,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import type { EnumeratedFramework, RecordSet } from './records.js';
 import { asciiLower } from './answer.js';
+import { pumpJson } from './json-pump.js';
+import { LazyObject, LazyValue, jsonText } from './json-text.js';
 import { closeHttpServer, listen } from './listen.js';
 
 export interface HttpView {
   /** Null until the first good state is loaded. */
   readonly records: RecordSet | null;
-  /** /v1/enumerate's frameworks for the records served ([] before the first state); built when asked for. */
-  readonly enumerate: () => readonly EnumeratedFramework[];
+  /**
+   * /v1/enumerate's frameworks for the records served ([] before the first state), built when asked for: as steps
+   * (pausing as recordSteps does), since at 100k tasks that is more than a second of work.
+   */
+  readonly enumerate: () => Generator<void, readonly EnumeratedFramework[]>;
   readonly domain: string;
   readonly ttl: number;
   readonly serial: number;
@@ -25,6 +30,7 @@ export interface HttpView {
 
 export interface HttpAnswer {
   readonly status: number;
+  /** Text, or a JSON value in which dns/json-text.ts's lazy parts may stand for what is too large to build whole. */
   readonly body: unknown;
 }
 
@@ -60,10 +66,14 @@ function services(view: HttpView, raw: string): HttpAnswer {
   return { status: 200, body };
 }
 
+/** SRV sets as /v1/axfr lists them: "target:port" strings. */
+function* srvStrings(records: RecordSet | null): Generator<[string, string[]]> {
+  for (const [name, targets] of records?.srv ?? []) yield [name, targets.map((t) => `${t.target}:${t.port}`)];
+}
+
 function axfr(view: HttpView): HttpAnswer {
   const records = view.records;
-  const srvs: Record<string, string[]> = {};
-  for (const [name, targets] of records?.srv ?? []) srvs[name] = targets.map((t) => `${t.target}:${t.port}`);
+  // Every record of the zone (1.2M at 100k tasks): produced while the body is written, not built first.
   return {
     status: 200,
     body: {
@@ -74,9 +84,9 @@ function axfr(view: HttpView): HttpAnswer {
       Rname: view.rname,
       Domain: view.domain,
       Records: {
-        As: Object.fromEntries(records?.a ?? []),
-        AAAAs: Object.fromEntries(records?.aaaa ?? []),
-        SRVs: srvs,
+        As: new LazyObject(() => records?.a ?? []),
+        AAAAs: new LazyObject(() => records?.aaaa ?? []),
+        SRVs: new LazyObject(() => srvStrings(records)),
       },
     },
   };
@@ -101,7 +111,7 @@ export function routeV1(view: HttpView, method: string, path: string): HttpAnswe
       return services(view, arg);
     case 'enumerate':
       if (!view.enumerationOn) break;
-      return { status: 200, body: { frameworks: view.enumerate() } };
+      return { status: 200, body: { frameworks: new LazyValue(view.enumerate) } };
     case 'axfr':
       if (!view.enumerationOn) break;
       return axfr(view);
@@ -150,7 +160,27 @@ export class HttpApi {
       res.end(method === 'HEAD' ? undefined : answer.body);
       return;
     }
-    res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(method === 'HEAD' ? undefined : `${JSON.stringify(answer.body, null, 2)}\n`);
+    // Sent with the first write: a body that fails before any of it is written can still be answered with a 500.
+    res.statusCode = answer.status;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    if (method === 'HEAD') {
+      res.end();
+      return;
+    }
+    pumpJson(res, withNewline(answer.body)).catch((error: unknown) => {
+      this.logger.error({ err: error, path }, 'HTTP API request failed');
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.end(`${JSON.stringify({ error: 'internal error' }, null, 2)}\n`);
+        return;
+      }
+      // The head and part of the body have gone out: cutting the body short is what the client can still be told.
+      res.destroy();
+    });
   }
+}
+
+function* withNewline(body: unknown): Generator<string | undefined, void> {
+  yield* jsonText(body);
+  yield '\n';
 }

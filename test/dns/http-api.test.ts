@@ -12,7 +12,9 @@ const { config } = parseConfig(
 const records = recordsFromFile('generated/served-master-state.json');
 const view: HttpView = {
   records,
-  enumerate: () => records.frameworks,
+  enumerate: function* () {
+    return records.frameworks;
+  },
   domain: 'mesos',
   ttl: 60,
   serial: 1234,
@@ -85,8 +87,62 @@ describe('HttpApi over a real socket', () => {
     expect(await response.text()).toBe(`${JSON.stringify([{ host: '', ip: '' }], null, 2)}\n`);
   });
 
+  it('writes /v1/axfr as the document of the records, pretty-printed', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/v1/axfr`);
+    const srvs = Object.fromEntries([...records.srv].map(([name, targets]) => [name, targets.map((t) => `${t.target}:${t.port}`)]));
+    const expected = {
+      TTL: 60,
+      Serial: 1234,
+      RefreshSeconds: 60,
+      Mname: 'ns1.mesos.',
+      Rname: 'root.ns1.mesos.',
+      Domain: 'mesos',
+      Records: { As: Object.fromEntries(records.a), AAAAs: Object.fromEntries(records.aaaa), SRVs: srvs },
+    };
+    expect(Object.keys(srvs).length).toBeGreaterThan(0);
+    expect(await response.text()).toBe(`${JSON.stringify(expected, null, 2)}\n`);
+  });
+
+  it('writes /v1/enumerate from its steps', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/v1/enumerate`)).text();
+    expect(text).toBe(`${JSON.stringify({ frameworks: records.frameworks }, null, 2)}\n`);
+  });
+
   it('serves an extra route, and 404 for anything unknown', async () => {
     expect(await (await fetch(`http://127.0.0.1:${port}/extra`)).text()).toBe('plain text\n');
     expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
+  });
+});
+
+describe('HttpApi when /v1/enumerate cannot be built', () => {
+  let built = 0;
+  const failing: HttpView = {
+    ...view,
+    enumerate: function* () {
+      built++;
+      yield;
+      throw new Error('no records');
+    },
+  };
+  const api = new HttpApi(() => failing, pino({ level: 'silent' }));
+  let port = 0;
+  beforeAll(async () => {
+    port = await api.start(0, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('answers 500 when the body fails before any of it is written', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/v1/enumerate`);
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: 'internal error' });
+  });
+
+  it('answers HEAD without building the records', async () => {
+    built = 0;
+    const response = await fetch(`http://127.0.0.1:${port}/v1/enumerate`, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(built).toBe(0);
   });
 });
