@@ -16,6 +16,7 @@ import type { HostPort, Snapshot } from '../state-poller/model.js';
 import { MesosPoller, type ResolveHost, type StateSource } from '../state-poller/poller.js';
 import { SnapshotStore } from '../state-poller/store.js';
 import { splitHostPort } from '../state-poller/upid.js';
+import { runInSlices } from '../state-poller/slices.js';
 import { MarathonPoller } from '../state-poller/marathon-poller.js';
 import { MarathonSource } from '../state-poller/marathon-source.js';
 import { configHalves, redactConfig, type Config } from './config.js';
@@ -145,6 +146,7 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
   // swapped in by reference; a Marathon-only update hands over the same Mesos object and costs nothing here.
   const feed = new RecordsFeed<Snapshot>({
     options: recordOpts,
+    run: runInSlices,
     install: (built, snapshot) => {
       serial = Math.floor(snapshot.loadedAt / 1000);
       zone = new Zone(built, {

@@ -13,6 +13,7 @@ import { RuntimeApi } from '../lb/runtime-api.js';
 import type { ViewOptions } from '../lb/view-model.js';
 import type { MarathonState, Snapshot } from '../state-poller/model.js';
 import type { SnapshotStore } from '../state-poller/store.js';
+import { DiagnosticLog } from '../state-poller/diagnostic-log.js';
 import type { Config } from './config.js';
 
 export function resolvePath(baseDir: string, path: string): string {
@@ -112,6 +113,7 @@ export async function startLbRuntime(config: Config, baseDir: string, store: Sna
       })
     : null;
   const reloader: Reloader | null = managed !== null ? new ManagedReloader(managed) : lb.reloadCommand === null ? null : new CommandReloader(lb.reloadCommand, lb.reloadTimeoutSeconds * 1000);
+  const diagnosticLog = new DiagnosticLog(logger);
   const pipeline = new LbPipeline(
     {
       view,
@@ -124,6 +126,7 @@ export async function startLbRuntime(config: Config, baseDir: string, store: Sna
       minReloadIntervalMs: config.lb.minReloadIntervalMs,
       removalDeadlineMs: config.lb.haproxy.hardStopAfterSeconds * 1000,
       logger,
+      reportDiagnostics: (diagnostics) => diagnosticLog.report(diagnostics),
     },
     templates,
   );

@@ -1,9 +1,11 @@
-// Turns each new Mesos state into its RecordSet in slices of a few milliseconds (recordSteps through runInSlices),
-// so that a large state never stops the DNS server answering from the previous one. One build at a time; a state
-// that arrives during a build is built right after it (only the newest of those). I/O: schedules the slices.
+// Turns each new Mesos state into its RecordSet in slices of a few milliseconds (recordSteps through the runner it is
+// given), so that a large state never stops the DNS server answering from the previous one. One build at a time; a
+// state that arrives during a build is built right after it (only the newest of those). I/O: through the runner.
 import { recordSteps, type RecordOptions, type RecordSet } from './records.js';
-import { runInSlices } from '../state-poller/slices.js';
 import type { MesosState } from '../state-poller/model.js';
+
+/** Runs steps to their end in slices, yielding to the event loop between them (state-poller/slices.ts's runInSlices). */
+export type SliceRunner = <R>(steps: Generator<void, R>, sliceMs?: number) => Promise<R>;
 
 export interface RecordsFeedOptions<T> {
   readonly options: RecordOptions;
@@ -11,6 +13,8 @@ export interface RecordsFeedOptions<T> {
   readonly install: (records: RecordSet, from: T) => void;
   /** A build that throws (a bug) is reported here; the records served stay as they were. */
   readonly onError: (error: unknown) => void;
+  /** Passed in by the composition root: dns/ imports nothing but the model from state-poller/. */
+  readonly run: SliceRunner;
   readonly sliceMs?: number;
 }
 
@@ -39,7 +43,7 @@ export class RecordsFeed<T extends { readonly mesos: MesosState | null }> {
         try {
           // A build in progress is finished even when a newer state arrives: it is newer than what is served, and
           // abandoning it could starve the records behind a master whose state changes faster than a build.
-          this.feed.install(await runInSlices(recordSteps(from.mesos, this.feed.options), this.feed.sliceMs), from);
+          this.feed.install(await this.feed.run(recordSteps(from.mesos, this.feed.options), this.feed.sliceMs), from);
         } catch (error) {
           this.feed.onError(error);
         }

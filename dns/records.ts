@@ -3,7 +3,6 @@
 import type { Diagnostic, Framework, HostPort, IpSource, MesosState, Task } from '../state-poller/model.js';
 import { domainFrag, label, slaveIdTail, taskIdHash, type LabelSpec } from './names.js';
 import { RecordBuilder, type EnumeratedRecord, type NameSlot, type SrvTarget } from './record-builder.js';
-import { runToEnd } from '../state-poller/slices.js';
 
 export type { EnumeratedRecord, SrvTarget } from './record-builder.js';
 
@@ -328,15 +327,22 @@ export function* recordSteps(state: MesosState | null, options: RecordOptions): 
   };
 }
 
+/** The generator's return value, with no pause (dns/ does not import state-poller/slices.ts, the layering rule). */
+function finish<T>(steps: Generator<void, T>): T {
+  let step = steps.next();
+  while (step.done !== true) step = steps.next();
+  return step.value;
+}
+
 /** Builds every record of the zone from a Mesos state. A null state gives the records that need no state (ns). */
 export function buildRecords(state: MesosState | null, options: RecordOptions): RecordSet {
-  return runToEnd(recordSteps(state, options));
+  return finish(recordSteps(state, options));
 }
 
 /** Exposed for the master-record table test. */
 export function masterRecordsOnly(domain: string, masters: readonly HostPort[], leader: HostPort | null): RecordSet {
   const out = new RecordBuilder();
   addMasterRecords(out, domain, masters, leader);
-  runToEnd(out.trim());
+  finish(out.trim());
   return { apex: `${domain}.`, a: out.a, aaaa: out.aaaa, srv: out.srv, frameworks: [], diagnostics: out.diagnostics };
 }

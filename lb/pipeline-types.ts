@@ -12,6 +12,11 @@ export interface PipelineOptions {
   readonly haproxyBinary: string;
   readonly skipValidation: boolean;
   readonly logger: Logger;
+  /**
+   * Told the diagnostics of every run (bad labels, rejected apps), to log each once when it first appears: the
+   * composition root passes state-poller's DiagnosticLog, which lb/ does not import (the layering rule).
+   */
+  readonly reportDiagnostics: (diagnostics: readonly Diagnostic[]) => void;
   /** How a written config reaches HAProxy; null: switchyard only writes the files. */
   readonly reloader: Reloader | null;
   /** The admin socket, for changes of servers only; used only together with a reloader (HAProxy's state is known). */

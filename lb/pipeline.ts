@@ -4,7 +4,6 @@
 // a run get one follow-up. I/O shell around the pure core (buildView through its ViewCache, renderConfig, planRuntime).
 import type { Diagnostic, MarathonState } from '../state-poller/model.js';
 import type { ApplyOutcome, PipelineOptions, PipelineStatus, Stamp } from './pipeline-types.js';
-import { DiagnosticLog } from '../state-poller/diagnostic-log.js';
 import { describeChange, summarizeChange } from './change-summary.js';
 import { install, type InstallOptions } from './installer.js';
 import { installPasses, type Exclusions } from './install-passes.js';
@@ -32,7 +31,6 @@ export class LbPipeline {
   private reasons: string[] = [];
   private inFlight: Promise<ApplyOutcome> | null = null;
   private queued: Promise<ApplyOutcome> | null = null;
-  private readonly diagnosticLog: DiagnosticLog;
   private counters = { runs: 0, writes: 0, reloads: 0, runtimeUpdates: 0, runtimeFailures: 0, failures: 0 };
   private lastError: PipelineStatus['lastError'] = null;
   private lastChange: Stamp | null = null;
@@ -57,7 +55,6 @@ export class LbPipeline {
     private readonly options: PipelineOptions,
     private templates: TemplateSet,
   ) {
-    this.diagnosticLog = new DiagnosticLog(options.logger);
     this.views = new ViewCache(options.view);
     this.removals = new PendingRemovals(options.runtime, options.removalDeadlineMs, () => void this.request('servers waiting to be removed'));
   }
@@ -284,7 +281,7 @@ export class LbPipeline {
   private settle(view: HaproxyView, exclude: Exclusions): void {
     this.healthCache = view.healthCache;
     this.diagnostics = view.diagnostics;
-    this.diagnosticLog.report(view.diagnostics);
+    this.options.reportDiagnostics(view.diagnostics);
     // Only exclusions that still matched something are kept, so a fixed or removed app is tried again.
     this.excluded = new Map(view.excluded.flatMap((b) => {
       const entry = exclude.get(b);

@@ -15,6 +15,7 @@ import { MarathonSource } from '../../state-poller/marathon-source.js';
 import { MesosSource } from '../../state-poller/mesos-source.js';
 import { MesosPoller } from '../../state-poller/poller.js';
 import { SnapshotStore } from '../../state-poller/store.js';
+import { runInSlices } from '../../state-poller/slices.js';
 import { splitHostPort } from '../../state-poller/upid.js';
 import type { HostPort, MarathonState, MesosState, Snapshot } from '../../state-poller/model.js';
 import { TableBuilder } from '../../dns/table-builder.js';
@@ -167,7 +168,7 @@ async function pollMode(master: string, marathonUrl: string): Promise<PollRun> {
   // What the gateway does next with it: records in slices (RecordsFeed), then the answer table in slices (TableSwap).
   await watchLoop(longestPauseMs, 'DNS records and answer table', async () => {
     const swap = new TableSwap();
-    const feed = new RecordsFeed<Snapshot>({ options: GATEWAY_RECORDS, install: (records) => swap.offer(zoneOf(records)), onError: (error) => { throw error; } });
+    const feed = new RecordsFeed<Snapshot>({ options: GATEWAY_RECORDS, install: (records) => swap.offer(zoneOf(records)), onError: (error) => { throw error; }, run: runInSlices });
     feed.offer(store.snapshot);
     await feed.idle();
     await swap.settled();

@@ -2,6 +2,7 @@
 // order with only the newest waiting state built next, and a large state is built in slices between which the
 // event loop runs (so the DNS server keeps answering), and a failing build is reported without stopping the feed.
 import { describe, expect, it } from 'vitest';
+import { runInSlices } from '../../state-poller/slices.js';
 import { buildRecords, type RecordSet } from '../../dns/records.js';
 import { RecordsFeed } from '../../dns/records-feed.js';
 import type { MesosState } from '../../state-poller/model.js';
@@ -24,6 +25,7 @@ function feedOf() {
     options: RECORD_OPTIONS,
     install: (records, from) => installed.push({ label: from.label, records }),
     onError: (error) => errors.push(error),
+    run: runInSlices,
     sliceMs: 2,
   });
   return { feed, installed, errors };

@@ -19,8 +19,10 @@ import { freePorts, startEchoServer, startIdentityServer, type Backend } from '.
 import { MLB_DEFAULTS } from '../helpers/lb-generate.js';
 import { get } from '../helpers/loopback-client.js';
 import { selfSignedPem } from '../helpers/tls.js';
+import { DiagnosticLog } from '../../state-poller/diagnostic-log.js';
 
 const logger = pino({ level: 'silent' });
+const diagnosticLog = new DiagnosticLog(logger);
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -75,6 +77,7 @@ async function rig(runtimeWrapper: (api: RuntimeApi) => RuntimeClient = (api) =>
       runtime: runtimeWrapper(new RuntimeApi(adminSocket)),
       minReloadIntervalMs: 0,
       removalDeadlineMs: 5000,
+      reportDiagnostics: (diagnostics) => diagnosticLog.report(diagnostics),
     },
     set,
   );

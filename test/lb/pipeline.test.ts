@@ -11,8 +11,10 @@ import { loadTemplateSet } from '../../lb/template-files.js';
 import type { MarathonApp, MarathonState } from '../../state-poller/model.js';
 import { appsOf, COMBINED, MLB_DEFAULTS } from '../helpers/lb-generate.js';
 import { selfSignedPem } from '../helpers/tls.js';
+import { DiagnosticLog } from '../../state-poller/diagnostic-log.js';
 
 const logger = pino({ level: 'silent' });
+const diagnosticLog = new DiagnosticLog(logger);
 let dir = '';
 let configFile = '';
 let options: PipelineOptions;
@@ -31,6 +33,7 @@ beforeEach(() => {
     minReloadIntervalMs: 0,
     removalDeadlineMs: 60_000,
     logger,
+    reportDiagnostics: (diagnostics) => diagnosticLog.report(diagnostics),
   };
 });
 
