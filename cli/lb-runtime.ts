@@ -14,6 +14,7 @@ import type { ViewOptions } from '../lb/view-model.js';
 import type { MarathonState, Snapshot } from '../state-poller/model.js';
 import type { SnapshotStore } from '../state-poller/store.js';
 import { DiagnosticLog } from '../state-poller/diagnostic-log.js';
+import { runInSlices } from '../state-poller/slices.js';
 import type { Config } from './config.js';
 
 export function resolvePath(baseDir: string, path: string): string {
@@ -127,6 +128,7 @@ export async function startLbRuntime(config: Config, baseDir: string, store: Sna
       removalDeadlineMs: config.lb.haproxy.hardStopAfterSeconds * 1000,
       logger,
       reportDiagnostics: (diagnostics) => diagnosticLog.report(diagnostics),
+      run: runInSlices,
     },
     templates,
   );

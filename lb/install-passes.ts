@@ -19,9 +19,10 @@ export type PassesOutcome =
 
 export interface Passes {
   readonly options: InstallOptions;
-  readonly render: (view: HaproxyView) => RenderedConfig;
+  /** Renders the view (in slices, as the pipeline does it). */
+  readonly render: (view: HaproxyView) => Promise<RenderedConfig>;
   /** Builds the generation again with `exclude` (which this adds the blamed apps to). */
-  readonly rebuild: (exclude: Exclusions) => HaproxyView;
+  readonly rebuild: (exclude: Exclusions) => Promise<HaproxyView>;
   readonly warn: (details: Record<string, unknown>, message: string) => void;
 }
 
@@ -29,7 +30,7 @@ export interface Passes {
 export async function installPasses(passes: Passes, first: HaproxyView, exclude: Exclusions): Promise<PassesOutcome> {
   let view = first;
   for (let pass = 0; ; pass++) {
-    const text = passes.render(view);
+    const text = await passes.render(view);
     const verdict = await install(passes.options, text);
     if (verdict.ok) return { kind: verdict.same ? 'same' : 'installed', view };
     const backends = new Set(view.services.map((s) => s.backend));
@@ -41,6 +42,6 @@ export async function installPasses(passes: Passes, first: HaproxyView, exclude:
       if (service !== undefined) exclude.set(backend, { fingerprint: serviceFingerprint(service), reason: verdict.message });
     }
     passes.warn({ code: verdict.code, backends: [...culprits], err: verdict.message }, 'HAProxy rejected the lines of some apps; generating again without them');
-    view = passes.rebuild(exclude);
+    view = await passes.rebuild(exclude);
   }
 }

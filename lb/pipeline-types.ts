@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Diagnostic } from '../state-poller/model.js';
 import type { ChangeSummary } from './change-summary.js';
 import type { Reloader } from './reloaders.js';
+import type { SliceRunner } from './steps.js';
 import type { RuntimeClient } from './runtime-apply.js';
 import type { ViewOptions } from './view-model.js';
 
@@ -17,6 +18,8 @@ export interface PipelineOptions {
    * composition root passes state-poller's DiagnosticLog, which lb/ does not import (the layering rule).
    */
   readonly reportDiagnostics: (diagnostics: readonly Diagnostic[]) => void;
+  /** Runs the view's and the config's steps in slices (state-poller/slices.ts's runInSlices, passed in by cli/). */
+  readonly run: SliceRunner;
   /** How a written config reaches HAProxy; null: switchyard only writes the files. */
   readonly reloader: Reloader | null;
   /** The admin socket, for changes of servers only; used only together with a reloader (HAProxy's state is known). */

@@ -7,7 +7,7 @@ import type { ApplyOutcome, PipelineOptions, PipelineStatus, Stamp } from './pip
 import { describeChange, summarizeChange } from './change-summary.js';
 import { install, type InstallOptions } from './installer.js';
 import { installPasses, type Exclusions } from './install-passes.js';
-import { renderConfig, renderServerLines } from './render.js';
+import { renderConfigSteps, renderServerLines } from './render.js';
 import { applyPlan } from './runtime-apply.js';
 import { PendingRemovals } from './pending-removals.js';
 import { planRuntime } from './runtime-plan.js';
@@ -135,8 +135,9 @@ export class LbPipeline {
     return { configFile, haproxyBinary, skipValidation, mapMode: this.options.view.haproxyMap };
   }
 
-  private build(state: MarathonState, exclude: Exclusions): HaproxyView {
-    return this.views.build(state, exclude, this.healthCache);
+  /** In slices (the view of 10k apps takes most of a second): the DNS server answers in between. */
+  private build(state: MarathonState, exclude: Exclusions): Promise<HaproxyView> {
+    return this.options.run(this.views.buildSteps(state, exclude, this.healthCache));
   }
 
   private async runOnce(reasons: readonly string[]): Promise<ApplyOutcome> {
@@ -145,25 +146,28 @@ export class LbPipeline {
     this.counters.runs += 1;
     await this.removals.retry();
     const exclude: Exclusions = new Map(this.excluded);
-    let view = this.build(state, exclude);
+    // The templates of this run, from its first step to its last: new ones may come while it waits for slices, the
+    // check or the reload, and they get a run of their own (setTemplates asks for it).
+    const templates = this.templates;
+    let view = await this.build(state, exclude);
     const opts = this.installOptions();
     let why = 'the first config';
     try {
       const running = this.options.reloader !== null ? this.running : null;
       if (this.mustReload !== null) {
         why = this.mustReload;
-      } else if (running !== null && running.templates === this.templates && this.options.runtime !== null) {
-        const plan = planRuntime(running.view, view, (s) => renderServerLines(s, this.templates));
+      } else if (running !== null && running.templates === templates && this.options.runtime !== null) {
+        const plan = planRuntime(running.view, view, (s) => renderServerLines(s, templates));
         // Same view and templates as what runs: nothing to do here (the file follows on its own if it is behind).
         // (switchyard owns lb.configFile; an edit by hand is replaced at the next change.)
         if (plan.kind === 'none') {
           if (this.fileBehind) void this.follower.request(); // a write that failed is tried again
-          return this.unchanged(view, exclude, reasons, false);
+          return this.unchanged(view, exclude, reasons, false, templates);
         }
         if (plan.kind === 'servers') {
           const applied = await applyPlan(this.options.runtime, plan);
           if (applied.ok) {
-            this.running = { view, templates: this.templates };
+            this.running = { view, templates };
             this.counters.runtimeUpdates += 1;
             this.removals.add(applied.pending);
             // HAProxy routes the new servers now. Rendering and checking the file takes far longer (a large config:
@@ -177,23 +181,27 @@ export class LbPipeline {
           why = `the runtime update failed: ${applied.message}`;
         } else why = plan.why;
       } else if (running !== null) {
-        why = running.templates !== this.templates ? 'the templates changed' : 'the runtime API is off';
+        why = running.templates !== templates ? 'the templates changed' : 'the runtime API is off';
       }
 
       // This run writes the file itself: a write that follows runtime updates must not race it.
       await this.follower.cancel();
-      const passes = await installPasses({ options: opts, render: (v) => renderConfig(v, this.templates), rebuild: (ex) => this.build(state, ex), warn: (d, m) => this.options.logger.warn(d, m) }, view, exclude);
+      const passes = await installPasses(
+        { options: opts, render: (v) => this.options.run(renderConfigSteps(v, templates)), rebuild: (ex) => this.build(state, ex), warn: (d, m) => this.options.logger.warn(d, m) },
+        view,
+        exclude,
+      );
       if (passes.kind === 'rejected') return this.fail(passes.code, passes.message, passes.output);
       view = passes.view;
       // The file is right, but HAProxy may not run it: a managed HAProxy not started yet, or runtime servers it lacks.
-      if (passes.kind === 'same' && this.mustReload === null && (this.options.reloader === null || this.running !== null)) return this.unchanged(view, exclude, reasons, true);
+      if (passes.kind === 'same' && this.mustReload === null && (this.options.reloader === null || this.running !== null)) return this.unchanged(view, exclude, reasons, true, templates);
     } catch (error) {
       return this.fail('SWY_LB_WRITE_FAILED', `cannot write ${this.options.configFile}: ${(error as Error).message}`, '');
     }
-    return this.reload(view, exclude, reasons, why);
+    return this.reload(view, exclude, reasons, why, templates);
   }
 
-  private async reload(view: HaproxyView, exclude: Exclusions, reasons: readonly string[], why: string): Promise<ApplyOutcome> {
+  private async reload(view: HaproxyView, exclude: Exclusions, reasons: readonly string[], why: string, templates: TemplateSet): Promise<ApplyOutcome> {
     const reloader = this.options.reloader;
     if (reloader === null) return this.written(view, exclude, reasons, false, false, 'written');
     const wait = this.lastReloadAt + this.options.minReloadIntervalMs - Date.now();
@@ -209,7 +217,7 @@ export class LbPipeline {
       return this.fail('SWY_LB_RELOAD_FAILED', `the config was written but the reload failed: ${result.message}`, result.output);
     }
     this.retryMs = RETRY_INITIAL_MS;
-    this.running = { view, templates: this.templates };
+    this.running = { view, templates };
     this.mustReload = null;
     this.removals.clear(); // the new worker was built from the file, which does not have them
     this.counters.reloads += 1;
@@ -219,12 +227,12 @@ export class LbPipeline {
   }
 
   /** `fileMatches`: the caller has just seen the file match this view (else the file follower may still be at work). */
-  private unchanged(view: HaproxyView, exclude: Exclusions, reasons: readonly string[], fileMatches: boolean): ApplyOutcome {
+  private unchanged(view: HaproxyView, exclude: Exclusions, reasons: readonly string[], fileMatches: boolean, templates: TemplateSet): ApplyOutcome {
     if (fileMatches) this.fileBehind = false;
     this.settle(view, exclude);
     this.lastView = view;
     // HAProxy runs what is on disk, and that is this view's text (templates that changed but render the same included).
-    if (this.running !== null) this.running = { view, templates: this.templates };
+    if (this.running !== null) this.running = { view, templates };
     this.options.logger.debug({ reasons }, 'load balancer config unchanged');
     return { kind: 'unchanged' };
   }
@@ -256,7 +264,7 @@ export class LbPipeline {
       const opts = this.installOptions();
       let verdict: Awaited<ReturnType<typeof install>>;
       try {
-        const text = renderConfig(target.view, target.templates);
+        const text = await this.options.run(renderConfigSteps(target.view, target.templates));
         verdict = await install(opts, text);
       } catch (error) {
         // Not silent: the failure is counted and shown; the next runtime update tries again, as does a reload.

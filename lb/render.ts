@@ -159,6 +159,22 @@ function serviceText(s: ServiceView, templates: TemplateSet): ServiceText {
   });
 }
 
+/** Services rendered between the points where renderConfigSteps lets its caller do other work. */
+const SERVICES_PER_STEP = 32;
+
+/**
+ * renderConfig as steps (see lb/steps.ts): every service's text is rendered first, pausing every SERVICES_PER_STEP
+ * services; what is left (putting the memoized texts in order) is quick. The config is the same either way.
+ */
+export function* renderConfigSteps(view: HaproxyView, templates: TemplateSet): Generator<void, RenderedConfig> {
+  let count = 0;
+  for (const s of view.services) {
+    serviceText(s, templates);
+    if (++count % SERVICES_PER_STEP === 0) yield;
+  }
+  return renderConfig(view, templates);
+}
+
 export function renderConfig(view: HaproxyView, templates: TemplateSet): RenderedConfig {
   const out: Chunk[] = [];
   const textOf = (s: ServiceView): ServiceText => serviceText(s, templates);

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { Diagnostic, MarathonApp, MarathonHealthCheck } from '../state-poller/model.js';
 import { readLabels, type AppLabelValues, type PortLabelValues } from './label-reader.js';
 import { ServicePortAssigner } from './port-assigner.js';
+import { finish } from './steps.js';
 import { TEMPLATES } from './template-specs.js';
 import { compileTemplate, type RenderTemplate } from './templates.js';
 import { networkMode, servicePorts, taskAddress, taskIsUp, taskPorts, type HealthCache, type NetworkMode } from './tasks.js';
@@ -87,6 +88,9 @@ function dependencyKey(app: MarathonApp, ports: readonly (number | null)[], mode
   return key;
 }
 
+/** Apps between the points where buildServicesSteps lets its caller do other work (about a millisecond's worth). */
+const APPS_PER_STEP = 32;
+
 export function buildServices(
   apps: readonly MarathonApp[],
   hosts: Readonly<Record<string, readonly string[]>>,
@@ -94,13 +98,26 @@ export function buildServices(
   cache: HealthCache,
   memo?: AppMemo,
 ): ServicesResult {
+  return finish(buildServicesSteps(apps, hosts, options, cache, memo));
+}
+
+/** buildServices as steps: it pauses every APPS_PER_STEP apps (see lb/steps.ts). */
+export function* buildServicesSteps(
+  apps: readonly MarathonApp[],
+  hosts: Readonly<Record<string, readonly string[]>>,
+  options: ServiceOptions,
+  cache: HealthCache,
+  memo?: AppMemo,
+): Generator<void, ServicesResult> {
   const diagnostics: Diagnostic[] = [];
   const hostMap = new Map(Object.entries(hosts));
   const nextCache = new Map<string, boolean>();
   const assigner = new ServicePortAssigner(options.minServPortIpPerTask, options.maxServPortIpPerTask);
   const services: Service[] = [];
 
+  let count = 0;
   for (const { app, draining } of mergeDeploymentGroups(apps)) {
+    if (++count % APPS_PER_STEP === 0) yield;
     if (options.frameworkName !== null && app.id === `/${options.frameworkName}`) continue;
     const mode = networkMode(app);
     let ports: (number | null)[] = servicePorts(app, mode);

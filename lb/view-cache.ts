@@ -5,7 +5,8 @@ import type { MarathonApp } from '../state-poller/model.js';
 import type { BuiltService } from './service-view.js';
 import type { AppServices, Service } from './services.js';
 import type { HealthCache } from './tasks.js';
-import { buildView, type Exclusion, type ViewInput, type ViewMemo, type ViewOptions } from './view-model.js';
+import { finish } from './steps.js';
+import { buildViewSteps, type Exclusion, type ViewInput, type ViewMemo, type ViewOptions } from './view-model.js';
 import type { HaproxyView } from './view-types.js';
 
 /** Entries of the generation being built and of the one before it; anything older is dropped. */
@@ -51,9 +52,14 @@ export class ViewCache implements ViewMemo {
   constructor(private readonly options: ViewOptions) {}
 
   build(input: ViewInput, exclude: Exclusions, cache: HealthCache): HaproxyView {
+    return finish(this.buildSteps(input, exclude, cache));
+  }
+
+  /** build() as steps (buildViewSteps). One generation at a time: the next may start only once this one returned. */
+  *buildSteps(input: ViewInput, exclude: Exclusions, cache: HealthCache): Generator<void, HaproxyView> {
     this.appEntries.begin();
     this.serviceEntries.begin();
-    return buildView(input, { ...this.options, exclude }, cache, this);
+    return yield* buildViewSteps(input, { ...this.options, exclude }, cache, this);
   }
 
   getService(service: Service, siblings: readonly Service[], key: string): BuiltService | undefined {

@@ -3,7 +3,8 @@
 import type { Diagnostic, MarathonApp } from '../state-poller/model.js';
 import { serverLinesKey, settingsKey } from './change-summary.js';
 import { bindHost, buildServiceView, contextKey, type BuiltService } from './service-view.js';
-import { buildServices, type AppMemo, type Service } from './services.js';
+import { buildServicesSteps, type AppMemo, type Service } from './services.js';
+import { finish } from './steps.js';
 import { backendName, type HealthCache } from './tasks.js';
 import { cleaned } from './server-id.js';
 import type { GroupedVhost, HaproxyView, ServiceView } from './view-types.js';
@@ -79,8 +80,19 @@ export interface ViewMemo {
   setService(service: Service, siblings: readonly Service[], key: string, built: BuiltService): void;
 }
 
+/** Services between the points where buildViewSteps lets its caller do other work (about a millisecond's worth). */
+const SERVICES_PER_STEP = 32;
+
 export function buildView(input: ViewInput, options: ViewOptions, cache: HealthCache, memo?: ViewMemo): HaproxyView {
-  const built = buildServices(input.apps, input.hosts, options, cache, memo?.apps);
+  return finish(buildViewSteps(input, options, cache, memo));
+}
+
+/**
+ * buildView as steps: it pauses every 32 apps (buildServicesSteps) and every SERVICES_PER_STEP services (lb/steps.ts), so that
+ * the pipeline builds a 10k-app view in slices; the view is the same either way.
+ */
+export function* buildViewSteps(input: ViewInput, options: ViewOptions, cache: HealthCache, memo?: ViewMemo): Generator<void, HaproxyView> {
+  const built = yield* buildServicesSteps(input.apps, input.hosts, options, cache, memo?.apps);
   const diagnostics: Diagnostic[] = [...built.diagnostics];
   const emitted = new Set<string>();
   const domainMap: [string, string][] = [];
@@ -108,7 +120,9 @@ export function buildView(input: ViewInput, options: ViewOptions, cache: HealthC
   const sharedPorts = [options.statsPort, options.appIdPort, ...(options.bindHttpHttps ? [options.httpPort, options.httpsPort] : [])];
   for (const port of sharedPorts) claim(port, options.bindAddress, 'a shared frontend of this load balancer');
 
+  let count = 0;
   for (const service of sorted) {
+    if (++count % SERVICES_PER_STEP === 0) yield;
     const portGroups = service.labels.GROUP ?? service.appLabels.GROUP ?? [];
     if (!servedBy(options.groups, portGroups)) continue;
     const enabled = service.labels.ENABLED ?? !options.strictMode;

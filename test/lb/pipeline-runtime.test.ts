@@ -20,6 +20,7 @@ import { MLB_DEFAULTS } from '../helpers/lb-generate.js';
 import { get } from '../helpers/loopback-client.js';
 import { selfSignedPem } from '../helpers/tls.js';
 import { DiagnosticLog } from '../../state-poller/diagnostic-log.js';
+import { runInSlices } from '../../state-poller/slices.js';
 
 const logger = pino({ level: 'silent' });
 const diagnosticLog = new DiagnosticLog(logger);
@@ -78,6 +79,7 @@ async function rig(runtimeWrapper: (api: RuntimeApi) => RuntimeClient = (api) =>
       minReloadIntervalMs: 0,
       removalDeadlineMs: 5000,
       reportDiagnostics: (diagnostics) => diagnosticLog.report(diagnostics),
+      run: runInSlices,
     },
     set,
   );

@@ -12,6 +12,10 @@ import type { MarathonApp, MarathonState } from '../../state-poller/model.js';
 import { appsOf, COMBINED, MLB_DEFAULTS } from '../helpers/lb-generate.js';
 import { selfSignedPem } from '../helpers/tls.js';
 import { DiagnosticLog } from '../../state-poller/diagnostic-log.js';
+import { runInSlices } from '../../state-poller/slices.js';
+import { normalizeMarathon } from '../../state-poller/marathon-normalize.js';
+import type { SliceRunner } from '../../lb/steps.js';
+import { marathonAppsDoc } from '../bench/scale-cluster.js';
 
 const logger = pino({ level: 'silent' });
 const diagnosticLog = new DiagnosticLog(logger);
@@ -34,6 +38,7 @@ beforeEach(() => {
     removalDeadlineMs: 60_000,
     logger,
     reportDiagnostics: (diagnostics) => diagnosticLog.report(diagnostics),
+    run: runInSlices,
   };
 });
 
@@ -51,6 +56,32 @@ async function pipeline(extra: Partial<PipelineOptions> = {}, templatesDir: stri
 }
 
 describe('LbPipeline', () => {
+  it('builds the view and renders the config through its slice runner, pausing between steps', async () => {
+    const normalized = normalizeMarathon(marathonAppsDoc({ apps: 200, tasksPerApp: 2, agents: 4 }));
+    if (!normalized.ok) throw new Error(normalized.message);
+    let runs = 0;
+    let pauses = 0;
+    const counting: SliceRunner = (steps, sliceMs) => {
+      runs++;
+      return runInSlices(
+        (function* () {
+          for (let step = steps.next(); ; step = steps.next()) {
+            if (step.done === true) return step.value;
+            pauses++;
+            yield;
+          }
+        })(),
+        sliceMs,
+      );
+    };
+    const p = await pipeline({ run: counting });
+    expect((await p.update(normalized.state, 'first')).kind).toBe('written');
+    // The view, then the config: each in steps (200 apps pause at least every 32 apps and services).
+    expect(runs).toBe(2);
+    expect(pauses).toBeGreaterThanOrEqual(3 * Math.floor(200 / 32));
+    expect(readFileSync(configFile, 'utf8')).toContain('backend app-199_');
+  });
+
   it('writes a validated config, skips an unchanged one, and names what changed', async () => {
     const p = await pipeline();
     expect((await p.update(state(combined), 'first')).kind).toBe('written');
