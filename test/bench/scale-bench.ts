@@ -11,6 +11,7 @@ import { marathonAppsDoc, mesosStateDoc } from './scale-cluster.js';
 import { closeHttpServer, listen } from '../../dns/listen.js';
 import type { PollRun, RssStep, ScaleRun, StageTime } from './scale-run.js';
 import { NODE_FLAGS } from '../../cli/node-flags.js';
+import { gatewayRun, type GatewayRun } from './scale-gateway.js';
 
 const SIZES = [
   { apps: 1000, tasksPerApp: 10 },
@@ -82,7 +83,7 @@ const ms = (t: StageTime | undefined): string => (t === undefined ? 'n/a' : `${t
 async function main(): Promise<void> {
   console.log(`Scale benchmark: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`calibration workload: ${calibrate().toFixed(0)} ms CPU (lower is a faster or quieter machine)`);
-  const results: (ScaleRun & PollRun & { readonly apps: number; readonly tasks: number; readonly peakRssMB: number; readonly rssTrace: unknown })[] = [];
+  const results: (ScaleRun & PollRun & { readonly apps: number; readonly tasks: number; readonly peakRssMB: number; readonly rssTrace: unknown; readonly gateway: GatewayRun })[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-scale-bench-'));
   const upstreams = new Upstreams();
   await upstreams.start();
@@ -95,7 +96,8 @@ async function main(): Promise<void> {
       const timedRun = await runChild<ScaleRun>(['time', ...bodies]);
       const pollRun = await runChild<PollRun>(['poll', ...upstreamArgs]);
       const { peakRssMB, trace } = await runChild<{ peakRssMB: number; trace: Record<string, RssStep> }>(['rss', ...upstreamArgs]);
-      const run = { ...timedRun, ...pollRun, apps: size.apps, tasks: size.apps * size.tasksPerApp, peakRssMB, rssTrace: trace };
+      const gateway = await gatewayRun(master);
+      const run = { ...timedRun, ...pollRun, apps: size.apps, tasks: size.apps * size.tasksPerApp, peakRssMB, rssTrace: trace, gateway };
       results.push(run);
       const { sizes } = run;
       console.log(`\n${run.apps} apps / ${run.tasks} tasks: Mesos state ${sizes.mesosJsonMB.toFixed(1)} MB, Marathon apps ${sizes.marathonJsonMB.toFixed(1)} MB, ${sizes.names} DNS names, ${sizes.records} records, ${sizes.answerBytesMB.toFixed(1)} MB of encoded answers, ${sizes.configMB.toFixed(1)} MB haproxy.cfg`);
@@ -109,6 +111,9 @@ async function main(): Promise<void> {
       for (const [part, pause] of Object.entries(run.longestPauseMs)) console.log(`    ${part.padEnd(48)} ${pause.toFixed(0).padStart(6)} ms`);
       console.log(`  peak RSS of a process that loads this state once through the pollers and keeps what switchyard keeps: ${peakRssMB.toFixed(0)} MB`);
       for (const [step, m] of Object.entries(trace)) console.log(`    after ${step.padEnd(32)} RSS ${m.rssMB.toFixed(0).padStart(5)} MB, peak so far ${m.peakMB.toFixed(0).padStart(5)} MB, JS heap ${m.heapMB.toFixed(0).padStart(5)} MB used of ${m.heapTotalMB.toFixed(0).padStart(5)}, outside it ${m.externalMB.toFixed(0).padStart(5)} MB`);
+      const g = run.gateway;
+      console.log(`  the real switchyard (DNS and load balancer, both sources at once): loaded in ${(g.loadMs / 1000).toFixed(1)} s, peak RSS ${g.peakRssMB.toFixed(0)} MB, ${g.settledRssMB.toFixed(0)} MB 2 s later`);
+      console.log(`    a DNS question every 2 ms meanwhile: ${g.dns.questions} sent, ${g.dns.unanswered} unanswered, p99 wait ${g.dns.p99Ms.toFixed(1)} ms, longest ${g.dns.worstMs.toFixed(0)} ms`);
     }
   } finally {
     await upstreams.close();
@@ -120,7 +125,7 @@ async function main(): Promise<void> {
     console.log(
       `\nGoals at 10k apps/100k tasks: full rebuild ${big.rebuild.wallMs.toFixed(0)} ms ${verdict(big.rebuild.wallMs < 1000)} < 1 s; ` +
         `unchanged poll ${big.unchangedTotal.cpuMs.toFixed(0)} ms CPU ${verdict(big.unchangedTotal.cpuMs < 100)} < 100 ms; ` +
-        `peak RSS ${big.peakRssMB.toFixed(0)} MB ${verdict(big.peakRssMB < 500)} < 500 MB`,
+        `peak RSS ${big.peakRssMB.toFixed(0)} MB ${verdict(big.peakRssMB < 500)} < 500 MB (the real switchyard: ${big.gateway.peakRssMB.toFixed(0)} MB, ${verdict(big.gateway.peakRssMB < 500)} it)`,
     );
   }
   writeFileSync(fileURLToPath(new URL('./scale-bench.json', import.meta.url)), `${JSON.stringify({ load: loadavg(), results }, null, 2)}\n`);

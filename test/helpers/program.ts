@@ -1,13 +1,21 @@
 // Test helper: runs the real, built switchyard (dist/cli/main.js) with a config, and reads its JSON log lines.
 // I/O: spawns a process and writes a temporary config file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_FLAGS } from '../../cli/node-flags.js';
 
-export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+/** The folder with package.json above this file: test/helpers/ in the tests, dist/bench/test/helpers/ in a benchmark. */
+function rootAbove(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+export const repoRoot = rootAbove(fileURLToPath(new URL('.', import.meta.url)));
 export const mainJs = join(repoRoot, 'dist/cli/main.js');
 
 export interface LogLine {
