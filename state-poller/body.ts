@@ -45,8 +45,13 @@ export class Body {
   }
 
   text(): string {
+    return this.bytes().toString('utf8');
+  }
+
+  /** The bytes in one buffer: the body's own when it is one chunk (as BodyCollector makes it), else a copy. */
+  bytes(): Buffer {
     if (this.released) throw new Error('the body was released');
-    return this.chunks.length === 1 ? (this.chunks[0] as Buffer).toString('utf8') : Buffer.concat(this.chunks as Buffer[], this.length).toString('utf8');
+    return this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks as Buffer[], this.length);
   }
 
   /**
@@ -327,8 +332,9 @@ export class BodyCollector {
  */
 export async function parseBody(body: Body, what: string, keys: ItemKeys | null = null): Promise<unknown> {
   try {
-    const text = body.text();
-    return await runInSlices(parseJsonSteps(text, undefined, keys === null ? null : keyItems(text, keys)));
+    // The bytes themselves: their text as one string would be as large again, made in one step.
+    const bytes = body.bytes();
+    return await runInSlices(parseJsonSteps(bytes, undefined, keys === null ? null : keyItems(bytes, keys)));
   } catch (error) {
     body.release(); // nothing will read it again
     throw new SwitchyardError('SWY_UPSTREAM_MALFORMED', `${what} is not JSON: ${(error as Error).message}`, { cause: error });

@@ -40,12 +40,43 @@ describe('parseJsonSteps', () => {
     );
   });
 
+  it('reads the UTF-8 bytes as Buffer#toString decodes them: any code point, in pieces of any size', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ stringUnit: 'binary' }), fc.constantFrom(undefined, 2), fc.integer({ min: 1, max: 64 }), (value, indent, pieceBytes) => {
+        const text = JSON.stringify(value, null, indent);
+        const bytes = Buffer.from(text, 'utf8');
+        const steps = parseJsonSteps(bytes, pieceBytes);
+        let step = steps.next();
+        while (step.done !== true) step = steps.next();
+        expect(JSON.stringify(step.value)).toBe(JSON.stringify(JSON.parse(bytes.toString('utf8'))));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ['a truncated sequence before a quote', [0xe2, 0x82]],
+    ['a lone continuation byte', [0x80]],
+    ['an overlong slash', [0xc0, 0xaf]],
+    ['a surrogate encoded in UTF-8', [0xed, 0xa0, 0x80]],
+  ])('decodes invalid UTF-8 in a string (%s) as Buffer#toString does, in a run or walked', (_what, bad) => {
+    const item = (i: number): Buffer => Buffer.concat([Buffer.from(`{"id":"app-${i}-`), Buffer.from(bad), Buffer.from('","n":1}')]);
+    const bytes = Buffer.concat([Buffer.from('{"apps":['), ...Array.from({ length: 20 }, (_, i) => Buffer.concat([i === 0 ? Buffer.alloc(0) : Buffer.from(','), item(i)])), Buffer.from(']}')]);
+    for (const pieceBytes of [1, 7, 64, 1 << 16]) {
+      const steps = parseJsonSteps(bytes, pieceBytes);
+      let step = steps.next();
+      while (step.done !== true) step = steps.next();
+      expect(step.value).toStrictEqual(JSON.parse(bytes.toString('utf8')));
+    }
+  });
+
   it('tells of every item of each array it walks, with the text it was parsed from', () => {
     fc.assert(
       fc.property(fc.array(fc.jsonValue(), { minLength: 1, maxLength: 12 }), fc.constantFrom(undefined, 0, 2), fc.integer({ min: 1, max: 64 }), (items, indent, pieceChars) => {
         const text = JSON.stringify({ apps: items }, null, indent);
         const told = new Map<unknown, string>();
-        const steps = parseJsonSteps(text, pieceChars, (item, start, end) => told.set(item, text.slice(start, end)));
+        const bytes = Buffer.from(text, 'utf8');
+        const steps = parseJsonSteps(bytes, pieceChars, (item, start, end) => told.set(item, bytes.subarray(start, end).toString('utf8')));
         let step = steps.next();
         while (step.done !== true) step = steps.next();
         const apps = (step.value as { apps: unknown[] }).apps;

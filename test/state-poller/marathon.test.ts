@@ -66,7 +66,7 @@ describe('normalizeMarathon over the recorded documents', () => {
     const apps = Array.from({ length: 40 }, (_, i) => ({ id: `/app-${i}`, labels: { HAPROXY_GROUP: 'external' }, tasks: [{ id: `app-${i}.1`, host: '127.0.0.1', ports: [31000 + i] }] }));
     /** The document as text, parsed as a poller parses a large body (pieces small enough to walk the apps). */
     const parse = (doc: unknown): { doc: unknown; keys: ItemKeys } => {
-      const text = JSON.stringify(doc);
+      const text = Buffer.from(JSON.stringify(doc), 'utf8');
       const keys: ItemKeys = new WeakMap();
       const steps = parseJsonSteps(text, 256, keyItems(text, keys));
       let step = steps.next();
