@@ -22,6 +22,7 @@ import { MarathonSource } from '../state-poller/marathon-source.js';
 import { configHalves, redactConfig, type Config } from './config.js';
 import { resolvePath, startLbRuntime, type LbRuntime } from './lb-runtime.js';
 import { gatewayRoutes } from './routes.js';
+import { SharedSteps } from './shared-steps.js';
 
 export interface GatewayOptions {
   readonly logger: Logger;
@@ -181,16 +182,15 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
   store.subscribe(onSnapshot);
 
   // Built when first asked for after each new state (a second or more at 100k tasks, in steps that the HTTP API runs
-  // in slices), then kept for the requests that follow until the state changes.
-  let enumerated: { readonly from: Snapshot['mesos']; readonly frameworks: readonly EnumeratedFramework[] } | null = null;
+  // in slices), then kept for the requests that follow until the state changes; requests that come while it is built
+  // share the one build (cli/shared-steps.ts).
+  // Only the frameworks are kept: the rest of that RecordSet (its maps) would double the DNS memory.
+  const enumerated = new SharedSteps(function* (from: Snapshot['mesos']): Generator<void, readonly EnumeratedFramework[]> {
+    return (yield* recordSteps(from, { ...recordOpts, enumerate: true })).frameworks;
+  });
   function* enumerate(): Generator<void, readonly EnumeratedFramework[]> {
     if (zone === null) return [];
-    const from = recordsFrom;
-    if (enumerated !== null && enumerated.from === from) return enumerated.frameworks;
-    const { frameworks } = yield* recordSteps(from, { ...recordOpts, enumerate: true });
-    // Kept only while it is still the state served: one that came during the build has its own records.
-    if (recordsFrom === from) enumerated = { from, frameworks };
-    return frameworks;
+    return yield* enumerated.get(recordsFrom);
   }
   const view = (): HttpView => ({
     records: served(),

@@ -42,7 +42,7 @@ export function pumpJson(out: Writable, pieces: Generator<string | undefined, vo
         for (;;) {
           const step = pieces.next();
           if (step.done === true) {
-            out.end(pending, () => finish(true));
+            out.end(pending, (error?: Error | null) => finish(error === undefined || error === null));
             return;
           }
           if (step.value !== undefined) pending += step.value;

@@ -22,14 +22,23 @@ const INDENT = '  ';
 /**
  * The JSON text of `value`: a string per piece, and `undefined` where the caller may pause (the text is the
  * pieces joined). Plain values are JSON.stringify's own; LazyObject and LazyValue may appear anywhere in the tree,
- * inside plain objects and arrays too, and hold JSON values (no functions, no undefined).
+ * inside plain objects and arrays too. What JSON.stringify does with other values is done here as well, for a
+ * subtree walked member by member: toJSON is called, boxed primitives are unwrapped, and undefined, functions and
+ * symbols are left out of objects and written as null in arrays (and a LazyValue that gives one, as null).
  */
-export function* jsonText(value: unknown, depth = 0): Generator<string | undefined, void> {
+export function* jsonText(value: unknown): Generator<string | undefined, void> {
+  yield* write(asJson(value, ''), 0);
+}
+
+/** `value`, already as JSON.stringify sees it (asJson), at `depth`. */
+function* write(value: unknown, depth: number): Generator<string | undefined, void> {
   if (value instanceof LazyValue) {
     const steps = value.steps();
     for (let step = steps.next(); ; step = steps.next()) {
       if (step.done === true) {
-        yield* jsonText(step.value, depth);
+        const inner = asJson(step.value, '');
+        // Its key is written already: a value that JSON.stringify would leave out can only be null here.
+        yield* write(unwritable(inner) ? null : inner, depth);
         return;
       }
       yield undefined;
@@ -40,7 +49,7 @@ export function* jsonText(value: unknown, depth = 0): Generator<string | undefin
     return;
   }
   if (typeof value !== 'object' || value === null || weigh(value, WHOLE_NODES) >= 0) {
-    const text = JSON.stringify(value, null, INDENT);
+    const text = JSON.stringify(value, null, INDENT) ?? 'null';
     // Newlines in JSON text are layout only (strings escape theirs), so indenting every line nests the value.
     yield depth === 0 ? text : text.replaceAll('\n', `\n${INDENT.repeat(depth)}`);
     return;
@@ -52,14 +61,27 @@ export function* jsonText(value: unknown, depth = 0): Generator<string | undefin
   yield* members(Object.entries(value as Record<string, unknown>), depth);
 }
 
+/** A value as JSON.stringify sees it before writing it: after toJSON, with boxed primitives unwrapped. */
+function asJson(value: unknown, key: string): unknown {
+  let out = value;
+  if (typeof out === 'object' && out !== null && 'toJSON' in out && typeof out.toJSON === 'function') out = (out.toJSON as (key: string) => unknown)(key);
+  if (out instanceof Number || out instanceof String || out instanceof Boolean) out = out.valueOf();
+  return out;
+}
+
+/** Whether JSON.stringify writes nothing for the value (left out of an object, null in an array). */
+function unwritable(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
 function* members(entries: Iterable<readonly [string, unknown]>, depth: number): Generator<string | undefined, void> {
   const inner = `\n${INDENT.repeat(depth + 1)}`;
   let count = 0;
-  for (const [key, member] of entries) {
-    // As JSON.stringify writes objects: a member whose value is undefined is left out.
-    if (member === undefined) continue;
+  for (const [key, raw] of entries) {
+    const member = asJson(raw, key);
+    if (unwritable(member)) continue;
     yield `${count === 0 ? '{' : ','}${inner}${JSON.stringify(key)}: `;
-    yield* jsonText(member, depth + 1);
+    yield* write(member, depth + 1);
     if (++count % MEMBERS_PER_STEP === 0) yield undefined;
   }
   yield count === 0 ? '{}' : `\n${INDENT.repeat(depth)}}`;
@@ -69,8 +91,8 @@ function* items(list: readonly unknown[], depth: number): Generator<string | und
   const inner = `\n${INDENT.repeat(depth + 1)}`;
   for (let i = 0; i < list.length; i++) {
     yield `${i === 0 ? '[' : ','}${inner}`;
-    // As JSON.stringify writes them: a hole or undefined in an array is null.
-    yield* jsonText(list[i] ?? null, depth + 1);
+    const item = asJson(list[i], String(i));
+    yield* write(unwritable(item) ? null : item, depth + 1);
     if ((i + 1) % MEMBERS_PER_STEP === 0) yield undefined;
   }
   yield list.length === 0 ? '[]' : `\n${INDENT.repeat(depth)}]`;

@@ -2,15 +2,18 @@
 // model.ts, and never import each other; only cli/ reads process.env or argv, installs signal handlers or exits.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Every relative module a source file imports or re-exports, as written (`../state-poller/model.js`). */
 function importsOf(text: string): string[] {
   const found: string[] = [];
-  for (const match of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'(\.[^']+)'/gm)) found.push(match[1] ?? '');
-  for (const match of text.matchAll(/\bimport\(\s*'(\.[^']+)'\s*\)/g)) found.push(match[1] ?? '');
+  // `import … from '…'`, `export … from '…'`, `import '…'` (for its side effects) and `import('…')`, either quote.
+  for (const match of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+(['"])(\.[^'"]+)\1/gm)) found.push(match[2] ?? '');
+  for (const match of text.matchAll(/^\s*import\s+(['"])(\.[^'"]+)\1/gm)) found.push(match[2] ?? '');
+  for (const match of text.matchAll(/\bimport\(\s*(['"])(\.[^'"]+)\1\s*\)/g)) found.push(match[2] ?? '');
   return found;
 }
 
@@ -21,11 +24,8 @@ const sources = (folder: string): { file: string; text: string }[] =>
 
 describe('layering', () => {
   it('finds the imports it checks', () => {
-    expect(importsOf("import type { A } from '../state-poller/model.js';\nexport { b } from './b.js';\nconst c = await import('./c.js');")).toEqual([
-      '../state-poller/model.js',
-      './b.js',
-      './c.js',
-    ]);
+    const text = "import type { A } from '../state-poller/model.js';\nexport { b } from \"./b.js\";\nimport './d.js';\nconst c = await import('./c.js');";
+    expect(importsOf(text).sort()).toEqual(['../state-poller/model.js', './b.js', './c.js', './d.js']);
   });
 
   it.each(['dns', 'lb'])('%s/ imports only model.ts from state-poller/, and not the other half', (folder) => {

@@ -146,3 +146,58 @@ describe('HttpApi when /v1/enumerate cannot be built', () => {
     expect(built).toBe(0);
   });
 });
+
+describe('HttpApi writing a large /v1/axfr', () => {
+  const names = Array.from({ length: 20_000 }, (_, i) => [`task-${i}.marathon.mesos.`, [`10.1.${i >> 8}.${i & 255}`]] as const);
+  /** An A map that gives `failAfter` names and then throws (a bug while the body is written), or every name. */
+  class Names extends Map<string, readonly string[]> {
+    constructor(private readonly failAfter = Number.POSITIVE_INFINITY) {
+      super(names);
+    }
+
+    override *[Symbol.iterator](): MapIterator<[string, readonly string[]]> {
+      let given = 0;
+      for (const entry of super.entries()) {
+        if (given++ === this.failAfter) throw new Error('the records broke');
+        yield entry;
+      }
+    }
+  }
+  const large = (failAfter?: number): HttpView => ({ ...view, records: { ...records, a: new Names(failAfter), aaaa: new Map(), srv: new Map() } });
+  let current = large();
+  const api = new HttpApi(() => current, pino({ level: 'silent' }));
+  let port = 0;
+  beforeAll(async () => {
+    port = await api.start(0, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('sends it in chunks as it is written, the same text as the document', async () => {
+    current = large();
+    const response = await fetch(`http://127.0.0.1:${port}/v1/axfr`);
+    expect(response.headers.get('transfer-encoding')).toBe('chunked');
+    expect(response.headers.get('content-length')).toBeNull();
+    const expected = {
+      TTL: 60,
+      Serial: 1234,
+      RefreshSeconds: 60,
+      Mname: 'ns1.mesos.',
+      Rname: 'root.ns1.mesos.',
+      Domain: 'mesos',
+      Records: { As: Object.fromEntries(names), AAAAs: {}, SRVs: {} },
+    };
+    const text = await response.text();
+    expect(text.length).toBeGreaterThan(1_000_000);
+    expect(text).toBe(`${JSON.stringify(expected, null, 2)}\n`);
+  });
+
+  it('cuts the body short when it fails after its head has gone out', async () => {
+    current = large(15_000);
+    const response = await fetch(`http://127.0.0.1:${port}/v1/axfr`);
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toThrow();
+  });
+});
+

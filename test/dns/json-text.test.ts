@@ -54,6 +54,32 @@ describe('jsonText', () => {
     expect(jsonTextOf(value)).toBe(text);
   });
 
+  it('writes what is not JSON data as JSON.stringify does, in a subtree heavy enough to be walked member by member', () => {
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`m${i}`, i]));
+    const heavy = {
+      ...many,
+      f: () => 1,
+      s: Symbol('x'),
+      u: undefined,
+      d: new Date(0),
+      b: new String('boxed'),
+      n: new Number(3),
+      t: { toJSON: (key: string) => `toJSON got "${key}"` },
+      list: [() => 1, Symbol('y'), undefined, new Boolean(false), { toJSON: (key: string) => `item ${key}` }, ...Array.from({ length: 300 }, (_, i) => i)],
+    };
+    const pieces = [...jsonText(heavy)];
+    // Walked, not written by one JSON.stringify call.
+    expect(pieces.length).toBeGreaterThan(300);
+    expect(pieces.join('')).toBe(JSON.stringify(heavy, null, 2));
+  });
+
+  it('writes a lazy value that gives nothing JSON can write as null', () => {
+    const nothing = new LazyValue(function* () {
+      return undefined;
+    });
+    expect(jsonTextOf({ a: nothing, b: [nothing] })).toBe('{\n  "a": null,\n  "b": [\n    null\n  ]\n}');
+  });
+
   it('gives a large lazy object in small pieces, with points to pause at', () => {
     const members = Array.from({ length: 10_000 }, (_, i) => [`task-${i}.marathon.mesos.`, [`10.0.${i >> 8}.${i & 255}`]] as const);
     const pieces = [...jsonText({ Records: { As: new LazyObject(() => members) } })];

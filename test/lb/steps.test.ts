@@ -29,7 +29,7 @@ function pauses<T>(steps: Generator<void, T>): { pauses: number; value: T } {
 describe('steps', () => {
   const state = stateOf(300);
 
-  it('builds the view in steps, pausing at least once every 32 apps, and gives the same view', () => {
+  it('builds the view in steps, pausing at least once every 32 apps and every 32 services', () => {
     const { pauses: count, value } = pauses(buildViewSteps(state, MLB_DEFAULTS, new Map()));
     expect(value.services.length).toBe(300);
     // One pause per 32 apps, then one per 32 services.
@@ -37,7 +37,7 @@ describe('steps', () => {
     expect(value).toEqual(buildView(state, MLB_DEFAULTS, new Map()));
   });
 
-  it('renders the config in steps and gives the same text', async () => {
+  it('renders the config in steps; rendering every service first gives the text a cold render gives', async () => {
     const { set } = await loadTemplateSet(null);
     const view = buildView(state, MLB_DEFAULTS, new Map());
     const fresh = buildView(state, MLB_DEFAULTS, new Map());
@@ -47,7 +47,7 @@ describe('steps', () => {
     expect(value.config).toContain('backend app-299_');
   });
 
-  it('gives the same views through a ViewCache, in steps or at once', () => {
+  it('keeps a ViewCache\'s generations right when its builds run as steps', () => {
     const stepped = new ViewCache(MLB_DEFAULTS);
     const direct = new ViewCache(MLB_DEFAULTS);
     for (const apps of [300, 299, 300]) {
