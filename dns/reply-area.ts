@@ -45,13 +45,18 @@ export class ReplyArea {
   }
 }
 
+/** Whether `bytes` starts a block with the reply area after it and wastes under a tenth besides (see withReplyArea). */
+export function hasReplyArea(bytes: Uint8Array): boolean {
+  const spare = bytes.buffer.byteLength - bytes.length - REPLY_AREA_BYTES;
+  return bytes.byteOffset === 0 && spare >= 0 && spare < bytes.length * 0.1;
+}
+
 /**
  * `bytes` at the start of a block with the reply area after it: the block `bytes` already starts when it has that
  * room and wastes under a tenth besides (the arena is sized for it), else a copy in a new block of just that size.
  */
 export function withReplyArea(bytes: Uint8Array): Buffer {
-  const spare = bytes.buffer.byteLength - bytes.length - REPLY_AREA_BYTES;
-  if (bytes.byteOffset === 0 && spare >= 0 && spare < bytes.length * 0.1) return Buffer.from(bytes.buffer, 0, bytes.length);
+  if (hasReplyArea(bytes)) return Buffer.from(bytes.buffer, 0, bytes.length);
   const block = new ArrayBuffer(bytes.length + REPLY_AREA_BYTES);
   const out = Buffer.from(block, 0, bytes.length);
   out.set(bytes);

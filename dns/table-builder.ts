@@ -9,6 +9,9 @@ import type { SrvTarget } from './records.js';
 import { QUESTION_POINTER, TYPE, ipv6Bytes } from './wire.js';
 import type { Zone } from './zone.js';
 
+/** What one step of finishing the table (copying 4 MiB, or a list) counts for in step()'s budget of names. */
+const NAMES_PER_FINISH_STEP = 1024;
+
 /** How many of the SRV sets encoded last a new set is compared with (see recentSrv). */
 const RECENT_SRV_SETS = 2;
 
@@ -16,7 +19,7 @@ const RECENT_SRV_SETS = 2;
 const A_TAIL = 10 + 4;
 const AAAA_TAIL = 10 + 16;
 
-type Phase = 'names' | 'a' | 'aaaa' | 'srv' | 'any' | 'index' | 'done';
+type Phase = 'names' | 'a' | 'aaaa' | 'srv' | 'any' | 'index' | 'finish' | 'done';
 
 /**
  * Whether two SRV sets encode to the same bytes. An entry's bytes depend on its question only through where each
@@ -68,6 +71,8 @@ export class TableBuilder {
   private slots = new Int32Array(0);
   private index = new NameIndex(0);
   private store = new Entries(0);
+  private finishing: Generator<void, { entries: Int32Array; starts: Int32Array; bytes: Buffer }> | null = null;
+  private finished: { entries: Int32Array; starts: Int32Array; bytes: Buffer } | null = null;
   private readonly ttl: number;
 
   constructor(private readonly zone: Zone) {
@@ -90,10 +95,15 @@ export class TableBuilder {
       else if (this.phase === 'aaaa') this.addressStep(this.aaaa, TYPE.AAAA, 'srv');
       else if (this.phase === 'srv') this.srvStep();
       else if (this.phase === 'any') this.anyStep();
-      else this.indexStep();
+      else if (this.phase === 'index') this.indexStep();
+      else {
+        this.finishStep();
+        // A step of copying (a millisecond or two) counts as that many names' work, so the caller's deadline holds.
+        left -= NAMES_PER_FINISH_STEP;
+      }
     }
-    if (this.phase !== 'done') return null;
-    const { entries, starts, bytes } = this.store.done();
+    if (this.phase !== 'done' || this.finished === null) return null;
+    const { entries, starts, bytes } = this.finished;
     // When the index holds every name, the table finds names there: the map and the strings can go.
     const names = this.readsBack ? null : { byName: this.names, byNumber: this.order };
     return new AnswerTable(this.zone, names, this.index, this.slots, entries, starts, bytes, this.aOrder.taken(), this.srvOrder.taken(), this.readsBack);
@@ -321,9 +331,18 @@ export class TableBuilder {
     this.phase = 'index';
   }
 
+  /** The table's arrays and bytes trimmed and copied, a part per call (Entries.doneSteps). */
+  private finishStep(): void {
+    this.finishing ??= this.store.doneSteps();
+    const step = this.finishing.next();
+    if (step.done !== true) return;
+    this.finished = step.value;
+    this.phase = 'done';
+  }
+
   private indexStep(): void {
     if (this.indexed === this.order.length) {
-      this.phase = 'done';
+      this.phase = 'finish';
       return;
     }
     if (!this.index.add(this.order[this.indexed] ?? '', this.indexed)) this.readsBack = false;

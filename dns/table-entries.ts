@@ -3,8 +3,11 @@
 import { ENTRY } from './answer-table.js';
 import { Arena, IntList } from './table-arena.js';
 import type { EncodedAnswer } from './zone.js';
-import { REPLY_AREA_BYTES, withReplyArea } from './reply-area.js';
+import { REPLY_AREA_BYTES, hasReplyArea } from './reply-area.js';
 import { releaseMemory } from './memory.js';
+
+/** Bytes of answers copied per step of doneSteps (a millisecond or two). */
+const COPY_BYTES = 4 << 20;
 
 export class Entries {
   readonly arena: Arena;
@@ -21,13 +24,36 @@ export class Entries {
    * The finished arrays and bytes, trimmed to what was written. Copied when that frees much: the lists grow by
    * doubling and the arena is sized from an estimate, so views would keep up to twice the table alive (28 MB at
    * 100k tasks) for as long as it is served. The bytes get the fast path's reply area after them (dns/reply-area.ts).
+   * As steps: copying 45 MB of answers and two lists at 100k tasks took about 0.1 s in one piece, so the bytes are
+   * copied COPY_BYTES at a time and each list in a step of its own.
    */
-  done(): { entries: Int32Array; starts: Int32Array; bytes: Buffer } {
-    // What was copied from is given back at once (releaseMemory), not left for a full collection.
+  *doneSteps(): Generator<void, { entries: Int32Array; starts: Int32Array; bytes: Buffer }> {
     const arena = this.arena.bytes;
-    const bytes = withReplyArea(arena.subarray(0, this.arena.used));
-    if (bytes.buffer !== arena.buffer) releaseMemory(arena.buffer);
-    return { entries: this.list.taken(), starts: this.recordStarts.taken(), bytes };
+    const used = this.arena.used;
+    let bytes = arena.subarray(0, used);
+    if (!hasReplyArea(bytes)) {
+      // Unzeroed: every byte below `used` is copied in, and the reply area is written before it is sent.
+      const block = Buffer.allocUnsafeSlow(used + REPLY_AREA_BYTES);
+      for (let at = 0; at < used; at += COPY_BYTES) {
+        block.set(arena.subarray(at, Math.min(used, at + COPY_BYTES)), at);
+        yield;
+      }
+      bytes = block.subarray(0, used);
+      // What was copied from is given back at once (releaseMemory), not left for a full collection.
+      releaseMemory(arena.buffer);
+    }
+    yield;
+    const entries = this.list.taken();
+    yield;
+    return { entries, starts: this.recordStarts.taken(), bytes };
+  }
+
+  /** doneSteps() to the end at once. */
+  done(): { entries: Int32Array; starts: Int32Array; bytes: Buffer } {
+    const steps = this.doneSteps();
+    let step = steps.next();
+    while (step.done !== true) step = steps.next();
+    return step.value;
   }
 
   /** Where the first answer record of `entry` starts. */

@@ -3,6 +3,7 @@
 // services that changed since the last render are rendered again; sections are joined once.
 import type { TemplateSet, TemplateValue, TemplateVars } from './templates.js';
 import type { Fragment, HaproxyView, ServiceView, WeightedRules } from './view-types.js';
+import { finish } from './steps.js';
 
 export interface RenderedConfig {
   /**
@@ -159,24 +160,21 @@ function serviceText(s: ServiceView, templates: TemplateSet): ServiceText {
   });
 }
 
-/** Services rendered between the points where renderConfigSteps lets its caller do other work. */
+/** Services between the points where renderConfigSteps lets its caller do other work. */
 const SERVICES_PER_STEP = 32;
 
-/**
- * renderConfig as steps (see lb/steps.ts): every service's text is rendered first, pausing every SERVICES_PER_STEP
- * services; what is left (putting the memoized texts in order) is quick. The config is the same either way.
- */
-export function* renderConfigSteps(view: HaproxyView, templates: TemplateSet): Generator<void, RenderedConfig> {
-  let count = 0;
-  for (const s of view.services) {
-    serviceText(s, templates);
-    if (++count % SERVICES_PER_STEP === 0) yield;
-  }
-  return renderConfig(view, templates);
+export function renderConfig(view: HaproxyView, templates: TemplateSet): RenderedConfig {
+  return finish(renderConfigSteps(view, templates));
 }
 
-export function renderConfig(view: HaproxyView, templates: TemplateSet): RenderedConfig {
+/**
+ * renderConfig as steps (see lb/steps.ts): it pauses every SERVICES_PER_STEP services in each pass over them, as
+ * rendering a service's texts and putting 10k services' texts in order each take tens of milliseconds.
+ */
+export function* renderConfigSteps(view: HaproxyView, templates: TemplateSet): Generator<void, RenderedConfig> {
   const out: Chunk[] = [];
+  let count = 0;
+  const due = (): boolean => ++count % SERVICES_PER_STEP === 0;
   const textOf = (s: ServiceView): ServiceText => serviceText(s, templates);
   const head = (name: string, vars: TemplateVars = view.head): void => {
     out.push(textChunk([renderFragment({ template: name, vars, perPort: false }, templates, null)], null));
@@ -184,20 +182,33 @@ export function renderConfig(view: HaproxyView, templates: TemplateSet): Rendere
   const rules = (buckets: readonly (readonly Line[])[]): void => {
     for (const bucket of buckets) for (const line of bucket) out.push(line);
   };
-  const shared = (services: readonly ServiceView[], pick: (t: ServiceText) => readonly (readonly Line[])[]): void => {
-    const picked = services.map((s) => pick(textOf(s)));
-    rules(Array.from({ length: RANKS }, (_, rank) => picked.flatMap((buckets) => buckets[rank] ?? [])));
-  };
+  /** Every service's rule lines of one kind, rank by rank (all services' rank 0 first), as marathon-lb orders them. */
+  function* shared(services: readonly ServiceView[], pick: (t: ServiceText) => readonly (readonly Line[])[]): Generator<void, void> {
+    const picked: (readonly (readonly Line[])[])[] = [];
+    for (const s of services) {
+      picked.push(pick(textOf(s)));
+      if (due()) yield;
+    }
+    for (let rank = 0; rank < RANKS; rank++) {
+      for (const buckets of picked) {
+        for (const line of buckets[rank] ?? []) out.push(line);
+        if (due()) yield;
+      }
+    }
+  }
   const services = view.services;
   head('HEAD');
-  for (const s of services) out.push(textOf(s).userlist);
+  for (const s of services) {
+    out.push(textOf(s).userlist);
+    if (due()) yield;
+  }
 
   if (view.bindHttpHttps) {
     head('HTTP_FRONTEND_HEAD');
-    shared(byWeight(services, (s) => s.http), (t) => t.http);
+    yield* shared(byWeight(services, (s) => s.http), (t) => t.http);
   }
   head('HTTP_FRONTEND_APPID_HEAD');
-  shared(services, (t) => t.appId);
+  yield* shared(services, (t) => t.appId);
   if (view.bindHttpHttps) {
     if (view.groupHttpsByVhost) {
       head('HTTPS_GROUPED_FRONTEND_HEAD');
@@ -206,14 +217,21 @@ export function renderConfig(view: HaproxyView, templates: TemplateSet): Rendere
         head('HTTPS_GROUPED_VHOST_BACKEND_HEAD', { name: g.name });
         head('HTTPS_GROUPED_VHOST_FRONTEND_HEAD', { name: g.name, sslCerts: g.certs.map((c) => `crt ${c}`).join(' '), bindOpts: g.bindOptions.map((o) => ` ${o}`).join(' ') });
         rules(byRank(g.rules.flatMap((r) => linesOf(renderFragment(r.fragment, templates, r.owner), r.owner.backend))));
+        if (due()) yield;
       }
     } else {
       head('HTTPS_FRONTEND_HEAD');
-      shared(byWeight(services, (s) => s.https), (t) => t.https);
+      yield* shared(byWeight(services, (s) => s.https), (t) => t.https);
     }
   }
-  for (const s of services) out.push(textOf(s).frontend);
-  for (const s of services) out.push(textOf(s).backend);
+  for (const s of services) {
+    out.push(textOf(s).frontend);
+    if (due()) yield;
+  }
+  for (const s of services) {
+    out.push(textOf(s).backend);
+    if (due()) yield;
+  }
 
   const mapText = (entries: readonly (readonly [string, string])[]): string => entries.map(([k, v]) => `${k} ${v}\n`).join('');
   const pieces = out.map((c) => c.text);
