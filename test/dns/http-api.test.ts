@@ -26,6 +26,29 @@ const view: HttpView = {
   config: redactConfig(config),
 };
 
+/** What mesos-dns's /v1/axfr gives for `view`'s zone fields and these record sets. */
+const axfrDocument = (records: Record<'As' | 'AAAAs' | 'SRVs', unknown>): unknown => ({
+  TTL: 60,
+  Serial: 1234,
+  RefreshSeconds: 60,
+  Mname: 'ns1.mesos.',
+  Rname: 'root.ns1.mesos.',
+  Domain: 'mesos',
+  Records: records,
+});
+
+/** Starts `api` on a free loopback port for the tests of the enclosing describe, and stops it after them. */
+function serveApi(api: HttpApi): { url: string } {
+  const served = { url: '' };
+  beforeAll(async () => {
+    served.url = `http://127.0.0.1:${await api.start(0, '127.0.0.1')}`;
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+  return served;
+}
+
 describe('routeV1', () => {
   it.each([
     ['/v1/version', 200, { Service: 'switchyard', URL: '', Version: '9.9.9' }],
@@ -71,46 +94,31 @@ describe('routeV1', () => {
 });
 
 describe('HttpApi over a real socket', () => {
-  const api = new HttpApi(() => view, pino({ level: 'silent' }), (_method, path) => (path === '/extra' ? { status: 200, body: 'plain text\n' } : null));
-  let port = 0;
-  beforeAll(async () => {
-    port = await api.start(0, '127.0.0.1');
-  });
-  afterAll(async () => {
-    await api.close();
-  });
+  const served = serveApi(new HttpApi(() => view, pino({ level: 'silent' }), (_method, path) => (path === '/extra' ? { status: 200, body: 'plain text\n' } : null)));
 
   it('serves pretty-printed JSON with the status of the route', async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/v1/hosts/missing.mesos`);
+    const response = await fetch(`${served.url}/v1/hosts/missing.mesos`);
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toContain('application/json');
     expect(await response.text()).toBe(`${JSON.stringify([{ host: '', ip: '' }], null, 2)}\n`);
   });
 
   it('writes /v1/axfr as the document of the records, pretty-printed', async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/v1/axfr`);
+    const response = await fetch(`${served.url}/v1/axfr`);
     const srvs = Object.fromEntries([...records.srv].map(([name, targets]) => [name, targets.map((t) => `${t.target}:${t.port}`)]));
-    const expected = {
-      TTL: 60,
-      Serial: 1234,
-      RefreshSeconds: 60,
-      Mname: 'ns1.mesos.',
-      Rname: 'root.ns1.mesos.',
-      Domain: 'mesos',
-      Records: { As: Object.fromEntries(records.a), AAAAs: Object.fromEntries(records.aaaa), SRVs: srvs },
-    };
+    const expected = axfrDocument({ As: Object.fromEntries(records.a), AAAAs: Object.fromEntries(records.aaaa), SRVs: srvs });
     expect(Object.keys(srvs).length).toBeGreaterThan(0);
     expect(await response.text()).toBe(`${JSON.stringify(expected, null, 2)}\n`);
   });
 
   it('writes /v1/enumerate from its steps', async () => {
-    const text = await (await fetch(`http://127.0.0.1:${port}/v1/enumerate`)).text();
+    const text = await (await fetch(`${served.url}/v1/enumerate`)).text();
     expect(text).toBe(`${JSON.stringify({ frameworks: records.frameworks }, null, 2)}\n`);
   });
 
   it('serves an extra route, and 404 for anything unknown', async () => {
-    expect(await (await fetch(`http://127.0.0.1:${port}/extra`)).text()).toBe('plain text\n');
-    expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
+    expect(await (await fetch(`${served.url}/extra`)).text()).toBe('plain text\n');
+    expect((await fetch(`${served.url}/nope`)).status).toBe(404);
   });
 });
 
@@ -124,24 +132,17 @@ describe('HttpApi when /v1/enumerate cannot be built', () => {
       throw new Error('no records');
     },
   };
-  const api = new HttpApi(() => failing, pino({ level: 'silent' }));
-  let port = 0;
-  beforeAll(async () => {
-    port = await api.start(0, '127.0.0.1');
-  });
-  afterAll(async () => {
-    await api.close();
-  });
+  const served = serveApi(new HttpApi(() => failing, pino({ level: 'silent' })));
 
   it('answers 500 when the body fails before any of it is written', async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/v1/enumerate`);
+    const response = await fetch(`${served.url}/v1/enumerate`);
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ error: 'internal error' });
   });
 
   it('answers HEAD without building the records', async () => {
     built = 0;
-    const response = await fetch(`http://127.0.0.1:${port}/v1/enumerate`, { method: 'HEAD' });
+    const response = await fetch(`${served.url}/v1/enumerate`, { method: 'HEAD' });
     expect(response.status).toBe(200);
     expect(built).toBe(0);
   });
@@ -165,29 +166,14 @@ describe('HttpApi writing a large /v1/axfr', () => {
   }
   const large = (failAfter?: number): HttpView => ({ ...view, records: { ...records, a: new Names(failAfter), aaaa: new Map(), srv: new Map() } });
   let current = large();
-  const api = new HttpApi(() => current, pino({ level: 'silent' }));
-  let port = 0;
-  beforeAll(async () => {
-    port = await api.start(0, '127.0.0.1');
-  });
-  afterAll(async () => {
-    await api.close();
-  });
+  const served = serveApi(new HttpApi(() => current, pino({ level: 'silent' })));
 
   it('sends it in chunks as it is written, the same text as the document', async () => {
     current = large();
-    const response = await fetch(`http://127.0.0.1:${port}/v1/axfr`);
+    const response = await fetch(`${served.url}/v1/axfr`);
     expect(response.headers.get('transfer-encoding')).toBe('chunked');
     expect(response.headers.get('content-length')).toBeNull();
-    const expected = {
-      TTL: 60,
-      Serial: 1234,
-      RefreshSeconds: 60,
-      Mname: 'ns1.mesos.',
-      Rname: 'root.ns1.mesos.',
-      Domain: 'mesos',
-      Records: { As: Object.fromEntries(names), AAAAs: {}, SRVs: {} },
-    };
+    const expected = axfrDocument({ As: Object.fromEntries(names), AAAAs: {}, SRVs: {} });
     const text = await response.text();
     expect(text.length).toBeGreaterThan(1_000_000);
     expect(text).toBe(`${JSON.stringify(expected, null, 2)}\n`);
@@ -195,7 +181,7 @@ describe('HttpApi writing a large /v1/axfr', () => {
 
   it('cuts the body short when it fails after its head has gone out', async () => {
     current = large(15_000);
-    const response = await fetch(`http://127.0.0.1:${port}/v1/axfr`);
+    const response = await fetch(`${served.url}/v1/axfr`);
     expect(response.status).toBe(200);
     await expect(response.text()).rejects.toThrow();
   });
