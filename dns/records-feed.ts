@@ -3,9 +3,7 @@
 // state that arrives during a build is built right after it (only the newest of those). I/O: through the runner.
 import { recordSteps, type RecordOptions, type RecordSet } from './records.js';
 import type { MesosState } from '../state-poller/model.js';
-
-/** Runs steps to their end in slices, yielding to the event loop between them (state-poller/slices.ts's runInSlices). */
-export type SliceRunner = <R>(steps: Generator<void, R>, sliceMs?: number) => Promise<R>;
+import type { SliceRunner } from './steps.js';
 
 export interface RecordsFeedOptions<T> {
   readonly options: RecordOptions;

@@ -3,6 +3,7 @@
 import type { Diagnostic, Framework, HostPort, IpSource, MesosState, Task } from '../state-poller/model.js';
 import { domainFrag, label, slaveIdTail, taskIdHash, type LabelSpec } from './names.js';
 import { RecordBuilder, type EnumeratedRecord, type NameSlot, type SrvTarget } from './record-builder.js';
+import { finish } from './steps.js';
 
 export type { EnumeratedRecord, SrvTarget } from './record-builder.js';
 
@@ -325,13 +326,6 @@ export function* recordSteps(state: MesosState | null, options: RecordOptions): 
     frameworks,
     diagnostics: out.diagnostics,
   };
-}
-
-/** The generator's return value, with no pause (dns/ does not import state-poller/slices.ts, the layering rule). */
-function finish<T>(steps: Generator<void, T>): T {
-  let step = steps.next();
-  while (step.done !== true) step = steps.next();
-  return step.value;
 }
 
 /** Builds every record of the zone from a Mesos state. A null state gives the records that need no state (ns). */

@@ -1,5 +1,6 @@
 // The scratch space the UDP fast path writes its replies into: the tail of the answer table's own block, so that
 // copying an answer is one copyWithin and answering allocates nothing. Pure state, one reply at a time.
+import { finish } from './steps.js';
 
 /** The largest UDP reply (an EDNS buffer of 65,535 bytes). */
 export const REPLY_AREA_BYTES = 65535;
@@ -46,7 +47,7 @@ export class ReplyArea {
 }
 
 /** Whether `bytes` starts a block with the reply area after it and wastes under a tenth besides (see withReplyArea). */
-export function hasReplyArea(bytes: Uint8Array): boolean {
+function hasReplyArea(bytes: Uint8Array): boolean {
   const spare = bytes.buffer.byteLength - bytes.length - REPLY_AREA_BYTES;
   return bytes.byteOffset === 0 && spare >= 0 && spare < bytes.length * 0.1;
 }
@@ -56,9 +57,17 @@ export function hasReplyArea(bytes: Uint8Array): boolean {
  * room and wastes under a tenth besides (the arena is sized for it), else a copy in a new block of just that size.
  */
 export function withReplyArea(bytes: Uint8Array): Buffer {
+  return finish(withReplyAreaSteps(bytes, Number.POSITIVE_INFINITY));
+}
+
+/** withReplyArea as steps: a copy is made `chunkBytes` at a time, pausing after each (45 MB at 100k tasks). */
+export function* withReplyAreaSteps(bytes: Uint8Array, chunkBytes: number): Generator<void, Buffer> {
   if (hasReplyArea(bytes)) return Buffer.from(bytes.buffer, 0, bytes.length);
-  const block = new ArrayBuffer(bytes.length + REPLY_AREA_BYTES);
-  const out = Buffer.from(block, 0, bytes.length);
-  out.set(bytes);
+  // Unzeroed: every byte below bytes.length is copied in, and the reply area is written before it is sent.
+  const out = Buffer.allocUnsafeSlow(bytes.length + REPLY_AREA_BYTES).subarray(0, bytes.length);
+  for (let at = 0; at < bytes.length; at += chunkBytes) {
+    out.set(bytes.subarray(at, Math.min(bytes.length, at + chunkBytes)), at);
+    yield;
+  }
   return out;
 }

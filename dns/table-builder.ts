@@ -102,7 +102,7 @@ export class TableBuilder {
         left -= NAMES_PER_FINISH_STEP;
       }
     }
-    if (this.phase !== 'done' || this.finished === null) return null;
+    if (this.finished === null) return null;
     const { entries, starts, bytes } = this.finished;
     // When the index holds every name, the table finds names there: the map and the strings can go.
     const names = this.readsBack ? null : { byName: this.names, byNumber: this.order };

@@ -3,7 +3,8 @@
 import { ENTRY } from './answer-table.js';
 import { Arena, IntList } from './table-arena.js';
 import type { EncodedAnswer } from './zone.js';
-import { REPLY_AREA_BYTES, hasReplyArea } from './reply-area.js';
+import { REPLY_AREA_BYTES, withReplyAreaSteps } from './reply-area.js';
+import { finish } from './steps.js';
 import { releaseMemory } from './memory.js';
 
 /** Bytes of answers copied per step of doneSteps (a millisecond or two). */
@@ -29,19 +30,9 @@ export class Entries {
    */
   *doneSteps(): Generator<void, { entries: Int32Array; starts: Int32Array; bytes: Buffer }> {
     const arena = this.arena.bytes;
-    const used = this.arena.used;
-    let bytes = arena.subarray(0, used);
-    if (!hasReplyArea(bytes)) {
-      // Unzeroed: every byte below `used` is copied in, and the reply area is written before it is sent.
-      const block = Buffer.allocUnsafeSlow(used + REPLY_AREA_BYTES);
-      for (let at = 0; at < used; at += COPY_BYTES) {
-        block.set(arena.subarray(at, Math.min(used, at + COPY_BYTES)), at);
-        yield;
-      }
-      bytes = block.subarray(0, used);
-      // What was copied from is given back at once (releaseMemory), not left for a full collection.
-      releaseMemory(arena.buffer);
-    }
+    const bytes = yield* withReplyAreaSteps(arena.subarray(0, this.arena.used), COPY_BYTES);
+    // What was copied from is given back at once (releaseMemory), not left for a full collection.
+    if (bytes.buffer !== arena.buffer) releaseMemory(arena.buffer);
     yield;
     const entries = this.list.taken();
     yield;
@@ -50,10 +41,7 @@ export class Entries {
 
   /** doneSteps() to the end at once. */
   done(): { entries: Int32Array; starts: Int32Array; bytes: Buffer } {
-    const steps = this.doneSteps();
-    let step = steps.next();
-    while (step.done !== true) step = steps.next();
-    return step.value;
+    return finish(this.doneSteps());
   }
 
   /** Where the first answer record of `entry` starts. */

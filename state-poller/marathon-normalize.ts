@@ -87,9 +87,7 @@ const isAlive = (result: { readonly alive?: boolean | null | undefined }): boole
 export function aliveList(results: readonly { readonly alive?: boolean | null | undefined }[]): readonly boolean[] {
   if (results.length > SHARED_ALIVE_MAX) return results.map(isAlive);
   let bits = 0;
-  results.forEach((result, k) => {
-    if (isAlive(result)) bits |= 1 << k;
-  });
+  for (let k = 0; k < results.length; k++) if (isAlive(results[k] ?? {})) bits |= 1 << k;
   return SHARED_ALIVE[(1 << results.length) - 1 + bits] ?? results.map(isAlive);
 }
 
