@@ -7,7 +7,7 @@ import { brotliDecompress, constants, createBrotliCompress, type BrotliCompress 
 import { xxh3 } from '@node-rs/xxhash';
 import { SwitchyardError } from './errors.js';
 import { releaseMemory } from './memory.js';
-import { keyItems, parseJsonSteps, type ItemKeys } from './json-slices.js';
+import { parseJsonSteps, type ItemHook } from './json-slices.js';
 import { runInSlices } from './slices.js';
 
 // XXH3 (64 bits, seed 0), native: 87 MB of bodies (a 100k-task cluster) in about 12 ms here, where xxhash-wasm's
@@ -326,15 +326,19 @@ export class BodyCollector {
   }
 }
 
+/** What is done with the items of a body's large arrays as it is parsed (see ItemHook), made for the body's bytes. */
+export type ItemHookFor = (bytes: Uint8Array) => ItemHook;
+
 /**
  * The document in `body`; SWY_UPSTREAM_MALFORMED naming `what` when it is not JSON. Parsed in slices: a 60 MB
- * Mesos state took JSON.parse 1.1–1.4 s in one piece, all of it time the DNS server could not answer.
+ * Mesos state took JSON.parse 1.1–1.4 s in one piece, all of it time the DNS server could not answer. `items`: see
+ * ItemHook.
  */
-export async function parseBody(body: Body, what: string, keys: ItemKeys | null = null): Promise<unknown> {
+export async function parseBody(body: Body, what: string, items: ItemHookFor | null = null): Promise<unknown> {
   try {
     // The bytes themselves: their text as one string would be as large again, made in one step.
     const bytes = body.bytes();
-    return await runInSlices(parseJsonSteps(bytes, undefined, keys === null ? null : keyItems(bytes, keys)));
+    return await runInSlices(parseJsonSteps(bytes, undefined, items === null ? null : items(bytes)));
   } catch (error) {
     body.release(); // nothing will read it again
     throw new SwitchyardError('SWY_UPSTREAM_MALFORMED', `${what} is not JSON: ${(error as Error).message}`, { cause: error });
@@ -347,14 +351,11 @@ export async function parseBody(body: Body, what: string, keys: ItemKeys | null 
  */
 export type Fetched =
   | { readonly from: string; readonly unchanged: true }
-  | { readonly from: string; readonly unchanged: false; readonly body: Body; readonly doc: unknown; readonly keys?: ItemKeys };
+  | { readonly from: string; readonly unchanged: false; readonly body: Body; readonly doc: unknown };
 
-/**
- * A received body as a Fetched: as it is when unchanged, else parsed (`what` names it in the error); with `keys`, the
- * items of the arrays walked while parsing are keyed by their text (see ItemKeys).
- */
-export async function fetchedFrom(received: Received, from: string, what: string, keys: ItemKeys | null = null): Promise<Fetched> {
+/** A received body as a Fetched: as it is when unchanged, else parsed (`what` names it in the error; `items`: see ItemHook). */
+export async function fetchedFrom(received: Received, from: string, what: string, items: ItemHookFor | null = null): Promise<Fetched> {
   if (received.unchanged) return { from, unchanged: true };
-  const doc = await parseBody(received.body, what, keys);
-  return { from, unchanged: false, body: received.body, doc, ...(keys === null ? {} : { keys }) };
+  const doc = await parseBody(received.body, what, items);
+  return { from, unchanged: false, body: received.body, doc };
 }

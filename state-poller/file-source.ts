@@ -2,7 +2,7 @@
 // (chokidar): offline and demo mode. I/O: file system.
 import { readFile } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'chokidar';
-import { Body, fetchedFrom, type Fetched, type KnownBody } from './body.js';
+import { Body, fetchedFrom, type Fetched, type ItemHookFor, type KnownBody } from './body.js';
 import { SwitchyardError } from './errors.js';
 
 export class FileSource {
@@ -10,8 +10,11 @@ export class FileSource {
 
   constructor(readonly path: string) {}
 
-  /** `known` is what was kept of the content last accepted: the same file comes back `unchanged`, not parsed. */
-  async fetch(known: KnownBody | null = null): Promise<Fetched> {
+  /**
+   * `known` is what was kept of the content last accepted: the same file comes back `unchanged`, not parsed.
+   * `items`: what is done with the items of large arrays as the file is parsed (see ItemHook).
+   */
+  async fetch(known: KnownBody | null = null, items: ItemHookFor | null = null): Promise<Fetched> {
     let bytes: Buffer;
     try {
       bytes = await readFile(this.path);
@@ -19,7 +22,7 @@ export class FileSource {
       throw new SwitchyardError('SWY_STATE_FILE_UNREADABLE', `cannot read ${this.path}: ${(error as Error).message}`, { cause: error });
     }
     const body = Body.of(bytes);
-    return fetchedFrom(known !== null && known.matches(body) ? { unchanged: true } : { unchanged: false, body }, this.path, this.path);
+    return fetchedFrom(known !== null && known.matches(body) ? { unchanged: true } : { unchanged: false, body }, this.path, this.path, items);
   }
 
   /** Calls onChange after the file is written, replaced or re-created. Idempotent. */

@@ -1,7 +1,7 @@
 // JSON.parse of a large document in pieces, as a generator for runInSlices, so that the DNS server keeps answering
-// while a 60 MB Mesos state is parsed. Pure (keyItems fills the map it is given). Gives exactly what JSON.parse
-// gives for the text of the bytes, or throws what JSON.parse throws. It reads the UTF-8 bytes themselves and decodes
-// one piece at a time: the text of a 60 MB body as one string was 60 MB more heap, made in one 70 ms step.
+// while a 60 MB Mesos state is parsed. Pure. Gives exactly what JSON.parse gives for the text of the bytes (but for
+// what an ItemHook puts in an item's place), or throws what JSON.parse throws. It reads the UTF-8 bytes themselves
+// and decodes one piece at a time: the text of a 60 MB body as one string was 60 MB more heap, made in one 70 ms step.
 import { hash } from 'node:crypto';
 
 /** Values at most this many bytes long are parsed by one JSON.parse call (runs of them together). */
@@ -100,35 +100,29 @@ function define(obj: Record<string, unknown>, key: string, value: unknown): void
 }
 
 /**
- * Told of each item of an array that is walked member by member (a large one) with where its bytes start and end,
- * so that a caller can tell apart items whose text has not changed (Marathon's apps) without serializing them again.
+ * Told of each item of an array that is walked member by member (a large one): the path that leads to the array
+ * (object keys joined by dots, "[]" for an item of an array: "frameworks[].tasks"), the item, and where its bytes start
+ * and end.
+ * Returns what the array holds in the item's place: the item itself, or what the caller makes of it at once (a
+ * Mesos task normalized as it is parsed, so that the raw task is never kept beside the others: see mesos-task.ts).
+ * Offsets let a caller tell apart items whose text has not changed (Marathon's apps) without serializing them again.
  */
-export type OnItem = (item: unknown, start: number, end: number) => void;
+export type ItemHook = (path: string, item: unknown, start: number, end: number) => unknown;
 
 /**
- * Each object or array told by onItem, by itself: the SHA-1 (base64) of the text it was parsed from (its UTF-8
- * bytes). Text that has not changed gives the same key, so Marathon's app memo finds an unchanged app without
+ * The key of a JSON text, or of its UTF-8 bytes (the same key): its SHA-1, 28 characters of base64. Marathon's app
+ * memo keys every app by one, from its bytes as the parser found them, so that an unchanged app is found without
  * serializing it again.
- */
-export type ItemKeys = WeakMap<object, string>;
-
-/**
- * The key of a JSON text, or of its UTF-8 bytes (the same key): its SHA-1, 28 characters of base64 (Marathon's app
- * memo keys every app by one).
  */
 export function textKey(text: string | Uint8Array): string {
   return hash('sha1', text, 'base64');
 }
 
-/** An OnItem that keys each object or array item of the document `bytes` into `keys`. */
-export function keyItems(bytes: Uint8Array, keys: ItemKeys): OnItem {
-  return (item, start, end) => {
-    if (typeof item === 'object' && item !== null) keys.set(item, textKey(bytes.subarray(start, end)));
-  };
-}
+/** The path of the member `key` of an object at `path`, or (`key` null) of an item of an array at `path` (see ItemHook). */
+const childPath = (path: string, key: string | null): string => (key === null ? `${path}[]` : path === '' ? key : `${path}.${key}`);
 
-/** Walks one large container from `from` (its bracket); returns its value and where it ends. */
-function* container(text: Uint8Array, from: number, pieceBytes: number, onItem: OnItem | null): Generator<void, [unknown, number]> {
+/** Walks one large container from `from` (its bracket) at `path`; returns its value and where it ends. */
+function* container(text: Uint8Array, from: number, pieceBytes: number, onItem: ItemHook | null, path: string): Generator<void, [unknown, number]> {
   const isArray = text[from] === OPEN_ARRAY;
   const close = isArray ? CLOSE_ARRAY : CLOSE_OBJECT;
   const array: unknown[] = [];
@@ -146,10 +140,7 @@ function* container(text: Uint8Array, from: number, pieceBytes: number, onItem: 
       const items = JSON.parse(`[${piece}]`) as unknown[];
       // Each item with its own span or none: a misread run goes to JSON.parse whole (see parseJsonSteps).
       if (onItem !== null && spans.length !== 2 * items.length) throw new NotJson('spans');
-      for (const [i, item] of items.entries()) {
-        array.push(item);
-        onItem?.(item, spans[2 * i] ?? 0, spans[2 * i + 1] ?? 0);
-      }
+      for (const [i, item] of items.entries()) array.push(onItem === null ? item : onItem(path, item, spans[2 * i] ?? 0, spans[2 * i + 1] ?? 0));
     } else for (const [key, value] of Object.entries(JSON.parse(`{${piece}}`) as Record<string, unknown>)) define(object, key, value);
     runStart = -1;
     spans.length = 0;
@@ -180,11 +171,10 @@ function* container(text: Uint8Array, from: number, pieceBytes: number, onItem: 
       }
     } else {
       flush();
-      const [value, valueEndAt] = yield* container(text, at, pieceBytes, onItem);
-      if (isArray) {
-        array.push(value);
-        onItem?.(value, at, valueEndAt);
-      } else define(object, JSON.parse(textOf(text, memberStart, keyEnd)) as string, value);
+      const key = isArray ? null : (JSON.parse(textOf(text, memberStart, keyEnd)) as string);
+      const [value, valueEndAt] = yield* container(text, at, pieceBytes, onItem, childPath(path, key));
+      if (key === null) array.push(onItem === null ? value : onItem(path, value, at, valueEndAt));
+      else define(object, key, value);
       at = valueEndAt;
     }
     if (scanned >= SCAN_PER_STEP) {
@@ -206,11 +196,11 @@ function* container(text: Uint8Array, from: number, pieceBytes: number, onItem: 
  * JSON.parse of the text of `bytes` (UTF-8, as Buffer#toString decodes it) in steps: a large array or object is
  * walked member by member, small members are parsed in runs by JSON.parse itself (`pieceBytes` says what is small;
  * tests make it tiny to walk everything), and `onItem` is told of each item of an array walked so, with byte offsets
- * (a document no longer than a piece is parsed whole, and tells nothing). Anything that is not JSON throws
+ * (a document no longer than a piece is parsed whole, and tells nothing); what it returns takes the item's place. Anything that is not JSON throws
  * JSON.parse's own error (the whole text is handed to it then, as it is when the document is small). A string is
  * taken as its UTF-8 bytes.
  */
-export function* parseJsonSteps(source: Uint8Array | string, pieceBytes = PIECE_BYTES, onItem: OnItem | null = null): Generator<void, unknown> {
+export function* parseJsonSteps(source: Uint8Array | string, pieceBytes = PIECE_BYTES, onItem: ItemHook | null = null): Generator<void, unknown> {
   const text = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
   const whole = (): unknown => JSON.parse(typeof source === 'string' ? source : textOf(text, 0, text.length));
   const start = skipSpace(text, 0);
@@ -218,7 +208,7 @@ export function* parseJsonSteps(source: Uint8Array | string, pieceBytes = PIECE_
   const first = text[start];
   if (first !== OPEN_ARRAY && first !== OPEN_OBJECT) return whole();
   try {
-    const [value, end] = yield* container(text, start, pieceBytes, onItem);
+    const [value, end] = yield* container(text, start, pieceBytes, onItem, '');
     if (skipSpace(text, end) !== text.length) throw new NotJson('trailing');
     return value;
   } catch (error) {

@@ -10,7 +10,7 @@ import { describeIssues } from './mesos-types.js';
 import { marathonAppSchema, marathonAppsSchema, marathonTaskSchema, type MarathonAppDoc } from './marathon-types.js';
 import { runToEnd } from './slices.js';
 import { marathonTaskFields, type MarathonTaskFields } from './marathon-fast.js';
-import { textKey, type ItemKeys } from './json-slices.js';
+import { textKey, type ItemHook } from './json-slices.js';
 
 export type NormalizedMarathon =
   | { readonly ok: true; readonly state: MarathonState; readonly diagnostics: readonly Diagnostic[] }
@@ -66,8 +66,8 @@ export class MarathonAppMemo {
 /** Apps between the points where normalizeMarathonSteps lets its caller do other work. */
 const APPS_PER_STEP = 64;
 
-export function normalizeMarathon(raw: unknown, memo: MarathonAppMemo | null = null, keys: ItemKeys | null = null): NormalizedMarathon {
-  return runToEnd(normalizeMarathonSteps(raw, memo, keys));
+export function normalizeMarathon(raw: unknown, memo: MarathonAppMemo | null = null): NormalizedMarathon {
+  return runToEnd(normalizeMarathonSteps(raw, memo));
 }
 
 /** Up to this many health results, a task's list is one of the shared ones below. */
@@ -91,11 +91,107 @@ export function aliveList(results: readonly { readonly alive?: boolean | null | 
   return SHARED_ALIVE[(1 << results.length) - 1 + bits] ?? results.map(isAlive);
 }
 
+/** A raw app, normalized; or, with `invalid`, why it is left out (`id` when the app has one to name it by). */
+type AppOutcome = { readonly ok: true; readonly normalized: Reusable } | { readonly ok: false; readonly id: string | null; readonly message: string };
+
+/**
+ * An app as prepared while the document is parsed (prepareMarathonApps): its memo key and what it normalized to. A
+ * class, so that a raw JSON object can never pass for one.
+ */
+export class PreparedApp {
+  constructor(
+    readonly key: string | null,
+    readonly outcome: AppOutcome,
+  ) {}
+}
+
+/**
+ * Normalizes the apps of one document one at a time, sharing task hosts, states and port lists among them. An app
+ * whose key (the SHA-1 of its text) is the previous document's (`memo`) or an earlier app's of this one comes back as
+ * the same object.
+ */
+export class AppPreparer {
+  private readonly strings = new Interner();
+  private readonly portLists = new SharedLists<number>();
+  /** This document's apps so far, by key. */
+  private readonly byKey = new Map<string, Reusable>();
+
+  constructor(private readonly memo: MarathonAppMemo | null) {}
+
+  /** The key of an app not prepared as it was parsed: its text made again; null without a memo. */
+  keyOf(rawApp: unknown): string | null {
+    if (this.memo === null || typeof rawApp !== 'object' || rawApp === null) return null;
+    return textKey(JSON.stringify(rawApp));
+  }
+
+  prepare(rawApp: unknown, key: string | null): PreparedApp {
+    // What the memo buys is identity: an unchanged app keeps its object, so the load balancer skips it. The key is
+    // the SHA-1 (28 characters of base64) of the app's text as the parser found it (about 3 µs an app), else of
+    // the app serialized again: about 30 µs at 10k apps, nearly what checking it again costs (35 µs). Either way
+    // the same text gives the same key; an app whose text changed is normalized again.
+    const known = key === null ? undefined : (this.byKey.get(key) ?? this.memo?.previous.get(key));
+    if (known !== undefined) return new PreparedApp(key, { ok: true, normalized: known });
+    const parsed = marathonAppSchema.safeParse(rawApp);
+    if (!parsed.success) {
+      const id = typeof rawApp === 'object' && rawApp !== null && 'id' in rawApp ? String((rawApp as { id: unknown }).id) : null;
+      return new PreparedApp(key, { ok: false, id, message: describeIssues(parsed.error) });
+    }
+    const normalized = this.normalize(parsed.data);
+    if (key !== null) this.byKey.set(key, normalized);
+    return new PreparedApp(key, { ok: true, normalized });
+  }
+
+  private normalize(doc: MarathonAppDoc): Reusable {
+    const tasks: MarathonTask[] = [];
+    const diagnostics: Diagnostic[] = [];
+    (doc.tasks ?? []).forEach((rawTask, taskIndex) => {
+      // The hand-written check first: zod only for what it does not accept, to say what is wrong.
+      let task: MarathonTaskFields | null = marathonTaskFields(rawTask);
+      if (task === null) {
+        const checked = marathonTaskSchema.safeParse(rawTask);
+        if (!checked.success) {
+          diagnostics.push({ code: 'SWY_UPSTREAM_INVALID_TASK', source: 'marathon', subject: `${doc.id}/tasks[${taskIndex}]`, message: describeIssues(checked.error) });
+          return;
+        }
+        task = checked.data;
+      }
+      // The lists are copied to their size: zod and flatMap build them by push, which reserves room for 17 values,
+      // and they are kept for as long as the state is served (100k tasks).
+      tasks.push({
+        id: task.id,
+        host: this.strings.of(task.host),
+        state: task.state === null || task.state === undefined ? null : this.strings.of(task.state),
+        // One list for each distinct list in a state: host port numbers repeat across tasks.
+        ports: this.portLists.of(task.ports ?? []),
+        ipAddresses: (task.ipAddresses ?? []).flatMap((a) => (a.ipAddress ? [a.ipAddress] : [])).slice(),
+        healthAlive: task.healthCheckResults === null || task.healthCheckResults === undefined ? null : aliveList(task.healthCheckResults),
+      });
+    });
+    tasks.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { app: appOf(doc, tasks), diagnostics };
+  }
+}
+
+/**
+ * An ItemHook for parsing Marathon's apps (see json-slices.ts): each app of the (large) `apps` list of the document
+ * `bytes` is normalized as soon as it is parsed, keyed by its text for `memo`, so that the raw apps (about 50 MB of
+ * parsed JSON at 10k apps and 100k tasks) are never all kept at once.
+ */
+export function prepareMarathonApps(bytes: Uint8Array, memo: MarathonAppMemo | null): ItemHook {
+  const preparer = new AppPreparer(memo);
+  return (path, item, start, end) => {
+    if (path !== 'apps') return item;
+    const key = memo === null || typeof item !== 'object' || item === null ? null : textKey(bytes.subarray(start, end));
+    return preparer.prepare(item, key);
+  };
+}
+
 /**
  * normalizeMarathon as steps: the generator pauses every APPS_PER_STEP apps, so the poller can run it in slices
- * (slices.ts) and the DNS server keeps answering while 10k apps are normalized.
+ * (slices.ts) and the DNS server keeps answering while 10k apps are normalized. Apps prepared while the document was
+ * parsed (prepareMarathonApps, with the same memo) are taken as they are; the rest are normalized here.
  */
-export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | null = null, keys: ItemKeys | null = null): Generator<void, NormalizedMarathon> {
+export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | null = null): Generator<void, NormalizedMarathon> {
   const top = marathonAppsSchema.safeParse(raw);
   if (!top.success) return { ok: false, message: describeIssues(top.error) };
   const diagnostics: Diagnostic[] = [];
@@ -105,68 +201,23 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
   const apps: MarathonApp[] = [];
   const seen = new Set<string>();
   const reusable = new Map<string, Reusable>();
-  const strings = new Interner();
-  const portLists = new SharedLists<number>();
+  const preparer = new AppPreparer(memo);
   for (const [index, rawApp] of top.data.apps.entries()) {
     if (index % APPS_PER_STEP === APPS_PER_STEP - 1) yield;
-    // What the memo buys is identity: an unchanged app keeps its object, so the load balancer skips it. The key is
-    // the SHA-1 (28 characters of base64) of the app's text as the parser found it (`keys`: about 3 µs an app), else
-    // of the app serialized again: about 30 µs at 10k apps, nearly what checking it again costs (35 µs). Either
-    // way the same text gives the same key; an app whose text changed is normalized again.
-    const key = memo === null || typeof rawApp !== 'object' || rawApp === null ? null : (keys?.get(rawApp) ?? textKey(JSON.stringify(rawApp)));
-    const known = key === null ? undefined : (reusable.get(key) ?? memo?.previous.get(key));
-    if (known !== undefined && key !== null) {
-      if (seen.has(known.app.id)) {
-        diagnose('SWY_UPSTREAM_INVALID_APP', known.app.id, 'the app id appears twice; the first is kept');
-        continue;
-      }
-      seen.add(known.app.id);
-      diagnostics.push(...known.diagnostics);
-      apps.push(known.app);
-      reusable.set(key, known);
+    const { key, outcome } = rawApp instanceof PreparedApp ? rawApp : preparer.prepare(rawApp, preparer.keyOf(rawApp));
+    if (!outcome.ok) {
+      diagnose('SWY_UPSTREAM_INVALID_APP', outcome.id ?? `apps[${index}]`, outcome.message);
       continue;
     }
-    const parsed = marathonAppSchema.safeParse(rawApp);
-    if (!parsed.success) {
-      const id = typeof rawApp === 'object' && rawApp !== null && 'id' in rawApp ? String((rawApp as { id: unknown }).id) : `apps[${index}]`;
-      diagnose('SWY_UPSTREAM_INVALID_APP', id, describeIssues(parsed.error));
+    const { app } = outcome.normalized;
+    if (seen.has(app.id)) {
+      diagnose('SWY_UPSTREAM_INVALID_APP', app.id, 'the app id appears twice; the first is kept');
       continue;
     }
-    if (seen.has(parsed.data.id)) {
-      diagnose('SWY_UPSTREAM_INVALID_APP', parsed.data.id, 'the app id appears twice; the first is kept');
-      continue;
-    }
-    seen.add(parsed.data.id);
-    const tasks: MarathonTask[] = [];
-    const taskDiagnostics: Diagnostic[] = [];
-    (parsed.data.tasks ?? []).forEach((rawTask, taskIndex) => {
-      // The hand-written check first: zod only for what it does not accept, to say what is wrong.
-      let task: MarathonTaskFields | null = marathonTaskFields(rawTask);
-      if (task === null) {
-        const checked = marathonTaskSchema.safeParse(rawTask);
-        if (!checked.success) {
-          taskDiagnostics.push({ code: 'SWY_UPSTREAM_INVALID_TASK', source: 'marathon', subject: `${parsed.data.id}/tasks[${taskIndex}]`, message: describeIssues(checked.error) });
-          return;
-        }
-        task = checked.data;
-      }
-      // The lists are copied to their size: zod and flatMap build them by push, which reserves room for 17 values,
-      // and they are kept for as long as the state is served (100k tasks).
-      tasks.push({
-        id: task.id,
-        host: strings.of(task.host),
-        state: task.state === null || task.state === undefined ? null : strings.of(task.state),
-        // One list for each distinct list in a state: host port numbers repeat across tasks.
-        ports: portLists.of(task.ports ?? []),
-        ipAddresses: (task.ipAddresses ?? []).flatMap((a) => (a.ipAddress ? [a.ipAddress] : [])).slice(),
-        healthAlive: task.healthCheckResults === null || task.healthCheckResults === undefined ? null : aliveList(task.healthCheckResults),
-      });
-    });
-    tasks.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const app = appOf(parsed.data, tasks);
-    diagnostics.push(...taskDiagnostics);
+    seen.add(app.id);
+    diagnostics.push(...outcome.normalized.diagnostics);
     apps.push(app);
-    if (key !== null) reusable.set(key, { app, diagnostics: taskDiagnostics });
+    if (key !== null) reusable.set(key, outcome.normalized);
   }
   if (memo !== null) memo.previous = reusable;
   apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

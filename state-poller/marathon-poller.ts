@@ -2,14 +2,13 @@
 // by every (re)connection of that stream, by a periodic resync and by a watched file. I/O shell: network, timers, DNS.
 import type { Logger } from 'pino';
 import { acceptedOf, stillServed, type Accepted } from './accepted.js';
-import { parseBody, type Body, type KnownBody } from './body.js';
-import type { ItemKeys } from './json-slices.js';
+import { parseBody, type Body, type ItemHookFor, type KnownBody } from './body.js';
 import { Coalescer } from './coalescer.js';
 import { DiagnosticLog } from './diagnostic-log.js';
 import { Progress } from './progress.js';
 import { asSwitchyardError, SwitchyardError } from './errors.js';
 import { MarathonEventStream, type MarathonEventStreamOptions } from './marathon-events.js';
-import { hostTable, MarathonAppMemo, marathonHostnames, normalizeMarathonSteps } from './marathon-normalize.js';
+import { hostTable, MarathonAppMemo, marathonHostnames, normalizeMarathonSteps, prepareMarathonApps } from './marathon-normalize.js';
 import { runInSlices } from './slices.js';
 import type { MarathonState } from './model.js';
 import { systemResolveHost, type PollResult, type ResolveHost, type StateSource } from './poller.js';
@@ -68,13 +67,13 @@ export class MarathonPoller {
   private pendingEvents = new Map<string, number>();
   private readonly count = { fetches: 0, failures: 0, unchanged: 0, events: 0, resyncs: 0, lastDurationMs: null as number | null };
   private accepted: Accepted | null = null;
-  /**
-   * Whether the accepted apps were keyed by their text (ItemKeys: MarathonSource's are, a file's are not). A body
-   * parsed again must be keyed the same way, or the app memo finds none of its apps.
-   */
-  private keyed = false;
   /** Unchanged apps keep their objects from one fetch to the next (the load balancer skips them by identity). */
   private readonly apps = new MarathonAppMemo();
+  /**
+   * Each app normalized (or found in the memo by its text) as it is parsed, whatever the source: the raw apps of a
+   * large body are never all kept (see prepareMarathonApps).
+   */
+  private readonly prepareApps: ItemHookFor = (bytes) => prepareMarathonApps(bytes, this.apps);
   private readonly flight: SingleFlight<PollResult>;
   private readonly coalescer: Coalescer;
   private readonly diagnostics: DiagnosticLog;
@@ -194,13 +193,11 @@ export class MarathonPoller {
     try {
       progress?.at('fetching');
       const accepted = this.accepted;
-      const fetched = await source.fetch(accepted?.known ?? null);
+      const fetched = await source.fetch(accepted?.known ?? null, this.prepareApps);
       if (!fetched.unchanged) fresh = fetched.body;
       let doc: unknown;
       // What to keep once the apps are accepted: what is kept already, when it is the same body.
       let keep: KnownBody | Body;
-      // The apps' keys for the memo, when the parser gave them (see ItemKeys).
-      let keys: ItemKeys | null;
       if (fetched.unchanged) {
         if (accepted === null) throw new Error(`${fetched.from}: a source answered unchanged with nothing accepted`);
         // The same apps: nothing rebuilt (the pipeline still checks its files), unless a task host resolves elsewhere.
@@ -211,18 +208,16 @@ export class MarathonPoller {
           logger.debug({ from: fetched.from, reason }, 'marathon apps unchanged');
           return { ok: true, generation: store.snapshot.generation };
         }
-        keys = this.keyed ? new WeakMap() : null;
         fresh = await accepted.known.body();
-        doc = await parseBody(fresh, fetched.from, keys);
+        doc = await parseBody(fresh, fetched.from, this.prepareApps);
         keep = accepted.known;
       } else {
         doc = fetched.doc;
         keep = fetched.body;
-        keys = fetched.keys ?? null;
       }
       progress?.at('checking the apps');
       // In slices: 10k apps take about a second, and the DNS server (in the same process) answers in between.
-      const normalized = await runInSlices(normalizeMarathonSteps(doc, this.apps, keys));
+      const normalized = await runInSlices(normalizeMarathonSteps(doc, this.apps));
       if (!normalized.ok) {
         throw new SwitchyardError('SWY_UPSTREAM_MALFORMED', `apps from ${fetched.from} have the wrong shape: ${normalized.message}`);
       }
@@ -239,7 +234,6 @@ export class MarathonPoller {
         'marathon apps loaded',
       );
       // Kept last, after the state is served and logged: compressing the body takes its share of a second.
-      this.keyed = keys !== null;
       this.accepted = await acceptedOf(keep, accepted?.known ?? null, new Map(Object.entries(state.hosts)), logger);
       return { ok: true, generation: snapshot.generation };
     } catch (error) {

@@ -1,7 +1,7 @@
 // Fetches GET /v2/apps?embed=apps.tasks from Marathon, trying the configured URLs in order (undici).
 // I/O: network. The first URL that answers is asked first next time, as marathon-lb does.
 import { Agent, type Dispatcher } from 'undici';
-import { fetchedFrom, type Fetched, type KnownBody } from './body.js';
+import { fetchedFrom, type Fetched, type ItemHookFor, type KnownBody } from './body.js';
 import { firstThatAnswers, getBody, preferFirst } from './http-json.js';
 
 export interface MarathonSourceOptions {
@@ -24,14 +24,16 @@ export class MarathonSource {
     this.dispatcher = options.dispatcher ?? (this.ownAgent as Agent);
   }
 
-  /** `known` is what was kept of the body last accepted: the same answer comes back `unchanged`, not parsed. */
-  async fetch(known: KnownBody | null = null): Promise<Fetched> {
+  /**
+   * `known` is what was kept of the body last accepted: the same answer comes back `unchanged`, not parsed.
+   * `items`: what is done with the items of large arrays as the apps are parsed (see ItemHook).
+   */
+  async fetch(known: KnownBody | null = null, items: ItemHookFor | null = null): Promise<Fetched> {
     const bases = this.options.urls.map((url) => url.replace(/\/+$/, ''));
     const { value, from } = await firstThatAnswers(preferFirst(bases, this.preferred), 'Marathon', async (base) => {
       const url = `${base}/v2/apps?embed=apps.tasks`;
       const received = await getBody(url, { timeoutMs: this.options.timeoutMs, basicAuth: this.options.basicAuth, dispatcher: this.dispatcher }, known);
-      // The apps keyed by their text as they are parsed, for the poller's app memo.
-      return fetchedFrom(received, base, url, new WeakMap());
+      return fetchedFrom(received, base, url, items);
     });
     this.preferred = from;
     return value;

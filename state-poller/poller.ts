@@ -3,22 +3,29 @@
 import { lookup } from 'node:dns/promises';
 import type { Logger } from 'pino';
 import { acceptedOf, stillServed, type Accepted } from './accepted.js';
-import { parseBody, type Body, type Fetched, type KnownBody } from './body.js';
+import { parseBody, type Body, type Fetched, type ItemHookFor, type KnownBody } from './body.js';
 import { asSwitchyardError, SwitchyardError } from './errors.js';
 import { DiagnosticLog } from './diagnostic-log.js';
 import { Progress } from './progress.js';
 import { hostnamesIn, normalizeMesosSteps, parseMesosState } from './normalize.js';
+import { prepareMesosTasks } from './mesos-task.js';
 import { runInSlices } from './slices.js';
 import { SingleFlight } from './single-flight.js';
 import type { SnapshotStore } from './store.js';
 
 export interface StateSource {
-  /** `known` is what was kept of the body last accepted: a source answers `unchanged` for that body, not parsing it. */
-  fetch(known: KnownBody | null): Promise<Fetched>;
+  /**
+   * `known` is what was kept of the body last accepted: a source answers `unchanged` for that body, not parsing it.
+   * `items`, when given, is applied to the items of large arrays as the body is parsed (see ItemHook).
+   */
+  fetch(known: KnownBody | null, items?: ItemHookFor | null): Promise<Fetched>;
   /** Sources that can tell when their data changed (files) call onChange. */
   watch?(onChange: () => void): void;
   close?(): Promise<void>;
 }
+
+/** A Mesos state's tasks prepared as they are parsed, with one TaskPreparer per body. */
+const PREPARE_TASKS: ItemHookFor = () => prepareMesosTasks();
 
 export type ResolveHost = (host: string) => Promise<readonly string[]>;
 
@@ -123,7 +130,8 @@ export class MesosPoller {
     try {
       progress?.at('fetching');
       const accepted = this.accepted;
-      const fetched = await this.options.source.fetch(accepted?.known ?? null);
+      // Each task normalized as it is parsed: a large state's raw tasks are never all kept (see mesos-task.ts).
+      const fetched = await this.options.source.fetch(accepted?.known ?? null, PREPARE_TASKS);
       if (!fetched.unchanged) fresh = fetched.body;
       const resolveHost = this.options.resolveHost ?? systemResolveHost;
       let doc: unknown;
@@ -140,7 +148,7 @@ export class MesosPoller {
           return { ok: true, generation: store.snapshot.generation };
         }
         fresh = await accepted.known.body();
-        doc = await parseBody(fresh, fetched.from);
+        doc = await parseBody(fresh, fetched.from, PREPARE_TASKS);
         keep = accepted.known;
       } else {
         doc = fetched.doc;

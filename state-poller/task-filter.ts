@@ -1,6 +1,12 @@
 // Which Mesos tasks get service-discovery records: the rule mesos-dns applies. Pure.
+// Only TASK_RUNNING tasks on an agent present in the state are published (reference/mesos-dns.md §1.4). The rule is
+// in two halves: a task's state is known as soon as the task is parsed (mesos-task.ts), the agents only once the
+// whole state is (normalize.ts).
 
-/** Only TASK_RUNNING tasks on an agent present in the state are published (reference/mesos-dns.md §1.4). */
-export function isRunnable(state: string, agentId: string, knownAgents: ReadonlySet<string>): boolean {
-  return state === 'TASK_RUNNING' && knownAgents.has(agentId);
+export function isRunningState(state: string): boolean {
+  return state === 'TASK_RUNNING';
+}
+
+export function isOnKnownAgent(agentId: string, knownAgents: ReadonlySet<string>): boolean {
+  return knownAgents.has(agentId);
 }

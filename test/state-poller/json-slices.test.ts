@@ -76,7 +76,10 @@ describe('parseJsonSteps', () => {
         const text = JSON.stringify({ apps: items }, null, indent);
         const told = new Map<unknown, string>();
         const bytes = Buffer.from(text, 'utf8');
-        const steps = parseJsonSteps(bytes, pieceChars, (item, start, end) => told.set(item, bytes.subarray(start, end).toString('utf8')));
+        const steps = parseJsonSteps(bytes, pieceChars, (_path, item, start, end) => {
+          told.set(item, bytes.subarray(start, end).toString('utf8'));
+          return item;
+        });
         let step = steps.next();
         while (step.done !== true) step = steps.next();
         const apps = (step.value as { apps: unknown[] }).apps;
@@ -99,6 +102,25 @@ describe('parseJsonSteps', () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('tells each walked item the path to its array, and keeps what the hook returns in the item\'s place', () => {
+    const doc = { frameworks: [{ name: 'a', tasks: [{ id: 1 }, { id: 2 }] }, { tasks: [[3, 4], 5] }], tasks: [{ id: 6 }], x: { y: [7, { z: [8] }] } };
+    const text = JSON.stringify(doc);
+    // One character: every value longer than that is walked, so every array item is told.
+    const paths = new Map<string, number>();
+    const steps = parseJsonSteps(Buffer.from(text, 'utf8'), 1, (path, item) => {
+      paths.set(path, (paths.get(path) ?? 0) + 1);
+      return path === 'frameworks[].tasks' ? { was: item } : item;
+    });
+    let step = steps.next();
+    while (step.done !== true) step = steps.next();
+    expect(step.value).toStrictEqual({
+      frameworks: [{ name: 'a', tasks: [{ was: { id: 1 } }, { was: { id: 2 } }] }, { tasks: [{ was: [3, 4] }, { was: 5 }] }],
+      tasks: [{ id: 6 }],
+      x: { y: [7, { z: [8] }] },
+    });
+    expect(Object.fromEntries(paths)).toStrictEqual({ frameworks: 2, 'frameworks[].tasks': 4, 'frameworks[].tasks[]': 2, tasks: 1, 'x.y': 2, 'x.y[].z': 1 });
   });
 
   it('keeps "__proto__" an own property, as JSON.parse does, whether in a run or on its own', () => {

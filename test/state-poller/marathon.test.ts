@@ -6,8 +6,8 @@ import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeHttpServer, listen } from '../../dns/listen.js';
 import { KnownBody } from '../../state-poller/body.js';
-import { keyItems, parseJsonSteps, type ItemKeys } from '../../state-poller/json-slices.js';
-import { MarathonAppMemo, normalizeMarathon } from '../../state-poller/marathon-normalize.js';
+import { parseJsonSteps } from '../../state-poller/json-slices.js';
+import { MarathonAppMemo, normalizeMarathon, PreparedApp, prepareMarathonApps } from '../../state-poller/marathon-normalize.js';
 import { MarathonSource } from '../../state-poller/marathon-source.js';
 
 const fixture = (path: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/marathon-lb/${path}`, import.meta.url), 'utf8'));
@@ -62,23 +62,29 @@ describe('normalizeMarathon over the recorded documents', () => {
     expect(byId(normalizeMarathon({ apps: [web] }), '/web')).not.toBe(byId(normalizeMarathon({ apps: [web] }), '/web'));
   });
 
-  it('with the parser\'s keys, finds unchanged apps by their text: the same objects and the same output as without', () => {
+  it('prepared as it is parsed, finds unchanged apps by their text: the same objects and the same output as without', () => {
     const apps = Array.from({ length: 40 }, (_, i) => ({ id: `/app-${i}`, labels: { HAPROXY_GROUP: 'external' }, tasks: [{ id: `app-${i}.1`, host: '127.0.0.1', ports: [31000 + i] }] }));
+    const memo = new MarathonAppMemo();
     /** The document as text, parsed as a poller parses a large body (pieces small enough to walk the apps). */
-    const parse = (doc: unknown): { doc: unknown; keys: ItemKeys } => {
+    const parse = (doc: unknown): unknown => {
       const text = Buffer.from(JSON.stringify(doc), 'utf8');
-      const keys: ItemKeys = new WeakMap();
-      const steps = parseJsonSteps(text, 256, keyItems(text, keys));
+      const steps = parseJsonSteps(text, 256, prepareMarathonApps(text, memo));
       let step = steps.next();
       while (step.done !== true) step = steps.next();
-      return { doc: step.value, keys };
+      return step.value;
     };
-    const memo = new MarathonAppMemo();
     const one = parse({ apps });
-    const first = normalizeMarathon(one.doc, memo, one.keys);
+    // Every app was prepared, keyed by the SHA-1 of its text (compact here, so JSON.stringify gives it too).
+    const prepared = (one as { apps: unknown[] }).apps;
+    expect(prepared).toHaveLength(apps.length);
+    prepared.forEach((item, i) => {
+      expect(item).toBeInstanceOf(PreparedApp);
+      expect((item as PreparedApp).key).toBe(hash('sha1', JSON.stringify(apps[i]), 'base64'));
+    });
+    const first = normalizeMarathon(one, memo);
+    expect(first).toEqual(normalizeMarathon({ apps }));
     const changed = apps.map((a, i) => (i === 7 ? { ...a, labels: { HAPROXY_GROUP: 'internal' } } : a));
-    const two = parse({ apps: changed });
-    const second = normalizeMarathon(two.doc, memo, two.keys);
+    const second = normalizeMarathon(parse({ apps: changed }), memo);
     if (!first.ok || !second.ok) throw new Error('not normalized');
     expect(second).toEqual(normalizeMarathon({ apps: changed }));
     const firstById = new Map(first.state.apps.map((a) => [a.id, a]));
@@ -86,14 +92,26 @@ describe('normalizeMarathon over the recorded documents', () => {
       if (app.id === '/app-7') expect(app).not.toBe(firstById.get(app.id));
       else expect(app).toBe(firstById.get(app.id));
     }
-    // Every app was keyed by the parser, by the SHA-1 of its text (compact here, so JSON.stringify gives it too).
-    for (const raw of (two.doc as { apps: object[] }).apps) expect(two.keys.get(raw)).toBe(hash('sha1', JSON.stringify(raw), 'base64'));
-    // And the key is what finds an app: another app's text under an old key would be taken for the old app.
-    const trusted = new MarathonAppMemo();
-    const old = normalizeMarathon({ apps: [apps[0]] }, trusted, new WeakMap([[apps[0] as object, 'same key']]));
-    const other = { ...apps[0], instances: 5 };
-    const taken = normalizeMarathon({ apps: [other] }, trusted, new WeakMap([[other as object, 'same key']]));
-    expect(taken.ok && old.ok ? taken.state.apps[0] : null).toBe(old.ok ? old.state.apps[0] : undefined);
+  });
+
+  it('prepared as they are parsed, bad and duplicate apps give the diagnostics they give when normalized whole', () => {
+    const good = (i: number) => ({ id: `/app-${i}`, labels: {}, tasks: [{ id: `app-${i}.1`, host: '127.0.0.1', ports: [31000 + i] }] });
+    const apps: unknown[] = [good(0), { id: 5 }, good(1), { ...good(0), instances: 3 }, good(1), 'not an app', { ...good(2), tasks: [{ id: 'x' }, good(2).tasks[0]] }];
+    const text = Buffer.from(JSON.stringify({ apps }), 'utf8');
+    for (const memo of [null, new MarathonAppMemo()]) {
+      const steps = parseJsonSteps(text, 32, prepareMarathonApps(text, memo));
+      let step = steps.next();
+      while (step.done !== true) step = steps.next();
+      const whole = normalizeMarathon({ apps }, memo === null ? null : new MarathonAppMemo());
+      expect(normalizeMarathon(step.value, memo)).toEqual(whole);
+      expect(whole.ok ? whole.diagnostics.map((d) => `${d.code} ${d.subject}`) : []).toEqual([
+        'SWY_UPSTREAM_INVALID_APP 5',
+        'SWY_UPSTREAM_INVALID_APP /app-0',
+        'SWY_UPSTREAM_INVALID_APP /app-1',
+        'SWY_UPSTREAM_INVALID_APP apps[5]',
+        'SWY_UPSTREAM_INVALID_TASK /app-2/tasks[0]',
+      ]);
+    }
   });
 
   it('skips a malformed app or task with a diagnostic and keeps every other one', () => {
@@ -160,16 +178,17 @@ describe('MarathonSource', () => {
     expect(good.auth[0]).toBe(`Basic ${Buffer.from('lb:pw').toString('base64')}`);
   });
 
-  it('keys each app of a large answer by its text as it parses it, for the app memo', async () => {
+  it('applies the poller\'s item hook to each app of a large answer as it parses it', async () => {
     const apps = Array.from({ length: 1000 }, (_, i) => ({ id: `/app-${i}`, labels: {}, tasks: [{ id: `app-${i}.1`, host: '127.0.0.1', ports: [31000 + i] }] }));
     const text = JSON.stringify({ apps });
     expect(text.length).toBeGreaterThan(64 * 1024);
     const good = await fakeMarathon(200, text);
-    const fetched = await new MarathonSource({ urls: [good.url], timeoutMs: 2000, basicAuth: null }).fetch(null);
+    const memo = new MarathonAppMemo();
+    const fetched = await new MarathonSource({ urls: [good.url], timeoutMs: 2000, basicAuth: null }).fetch(null, (bytes) => prepareMarathonApps(bytes, memo));
     if (fetched.unchanged) throw new Error('the first fetch cannot be unchanged');
     const parsed = (fetched.doc as { apps: object[] }).apps;
     expect(parsed).toHaveLength(1000);
-    for (const app of parsed) expect(fetched.keys?.has(app)).toBe(true);
+    parsed.forEach((app, i) => expect(app instanceof PreparedApp ? app.key : null).toBe(hash('sha1', JSON.stringify(apps[i]), 'base64')));
   });
 
   it('fails with SWY_UPSTREAM_UNAVAILABLE naming every URL when none answers', async () => {
