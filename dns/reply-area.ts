@@ -46,10 +46,20 @@ export class ReplyArea {
   }
 }
 
-/** Whether `bytes` starts a block with the reply area after it and wastes under a tenth besides (see withReplyArea). */
-function hasReplyArea(bytes: Uint8Array): boolean {
+/**
+ * A block at least this large is always mapped afresh by malloc (glibc's mmap threshold never exceeds 32 MiB on
+ * 64-bit systems), so its pages that were never written take no memory: only what was written counts in RSS.
+ */
+export const FRESH_PAGES_BYTES = 32 << 20;
+
+/**
+ * Whether `bytes` starts a block with the reply area after it and wastes under a tenth besides (see withReplyArea);
+ * with `unwrittenTail`, whatever the spare room, once the block is FRESH_PAGES_BYTES or more.
+ */
+function hasReplyArea(bytes: Uint8Array, unwrittenTail: boolean): boolean {
   const spare = bytes.buffer.byteLength - bytes.length - REPLY_AREA_BYTES;
-  return bytes.byteOffset === 0 && spare >= 0 && spare < bytes.length * 0.1;
+  if (bytes.byteOffset !== 0 || spare < 0) return false;
+  return spare < bytes.length * 0.1 || (unwrittenTail && bytes.buffer.byteLength >= FRESH_PAGES_BYTES);
 }
 
 /**
@@ -60,9 +70,14 @@ export function withReplyArea(bytes: Uint8Array): Buffer {
   return finish(withReplyAreaSteps(bytes, Number.POSITIVE_INFINITY));
 }
 
-/** withReplyArea as steps: a copy is made `chunkBytes` at a time, pausing after each (45 MB at 100k tasks). */
-export function* withReplyAreaSteps(bytes: Uint8Array, chunkBytes: number): Generator<void, Buffer> {
-  if (hasReplyArea(bytes)) return Buffer.from(bytes.buffer, 0, bytes.length);
+/**
+ * withReplyArea as steps: a copy is made `chunkBytes` at a time, pausing after each (45 MB at 100k tasks).
+ * `unwrittenTail`: nothing was ever written in the block past `bytes` (an arena made with Buffer.allocUnsafeSlow and
+ * written from its start), so a large block's spare room costs no memory and the block is kept as it is. Copying
+ * it would have held the table twice at the end of every rebuild (90 MB at 100k tasks, the process's peak).
+ */
+export function* withReplyAreaSteps(bytes: Uint8Array, chunkBytes: number, unwrittenTail = false): Generator<void, Buffer> {
+  if (hasReplyArea(bytes, unwrittenTail)) return Buffer.from(bytes.buffer, 0, bytes.length);
   // Unzeroed: every byte below bytes.length is copied in, and the reply area is written before it is sent.
   const out = Buffer.allocUnsafeSlow(bytes.length + REPLY_AREA_BYTES).subarray(0, bytes.length);
   for (let at = 0; at < bytes.length; at += chunkBytes) {

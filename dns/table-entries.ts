@@ -24,13 +24,15 @@ export class Entries {
   /**
    * The finished arrays and bytes, trimmed to what was written. Copied when that frees much: the lists grow by
    * doubling and the arena is sized from an estimate, so views would keep up to twice the table alive (28 MB at
-   * 100k tasks) for as long as it is served. The bytes get the fast path's reply area after them (dns/reply-area.ts).
-   * As steps: copying 45 MB of answers and two lists at 100k tasks took about 0.1 s in one piece, so the bytes are
-   * copied COPY_BYTES at a time and each list in a step of its own.
+   * 100k tasks) for as long as it is served; but a large arena's room past what was written was never touched, and
+   * costs nothing, so it is kept (see withReplyAreaSteps). The bytes get the fast path's reply area after them
+   * (dns/reply-area.ts). As steps: copying 45 MB of answers and two lists at 100k tasks took about 0.1 s in one
+   * piece, so the bytes are copied COPY_BYTES at a time and each list in a step of its own.
    */
   *doneSteps(): Generator<void, { entries: Int32Array; starts: Int32Array; bytes: Buffer }> {
     const arena = this.arena.bytes;
-    const bytes = yield* withReplyAreaSteps(arena.subarray(0, this.arena.used), COPY_BYTES);
+    // The arena is written from its start only (Arena), in a block of its own (Buffer.allocUnsafeSlow).
+    const bytes = yield* withReplyAreaSteps(arena.subarray(0, this.arena.used), COPY_BYTES, true);
     // What was copied from is given back at once (releaseMemory), not left for a full collection.
     if (bytes.buffer !== arena.buffer) releaseMemory(arena.buffer);
     yield;

@@ -3,7 +3,7 @@
 import dgram from 'node:dgram';
 import dns2 from 'dns2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPLY_AREA_BYTES, ReplyArea, withReplyArea } from '../../dns/reply-area.js';
+import { FRESH_PAGES_BYTES, REPLY_AREA_BYTES, ReplyArea, withReplyArea, withReplyAreaSteps } from '../../dns/reply-area.js';
 import type { DnsServer } from '../../dns/server.js';
 import { passThroughLookup } from '../../dns/udp-socket.js';
 import { recordsFromFile, zoneOf } from '../helpers/zone.js';
@@ -44,6 +44,27 @@ describe('ReplyArea', () => {
     expect(copied.buffer).not.toBe(wasteful.buffer);
     expect(copied.buffer.byteLength).toBe(1000 + REPLY_AREA_BYTES);
     expect([...copied].every((byte) => byte === 4)).toBe(true);
+  });
+
+  it('keeps a large block whose room past the bytes was never written, whatever the room, and copies a small one', () => {
+    const run = (bytes: Uint8Array, unwrittenTail: boolean): Buffer => {
+      const steps = withReplyAreaSteps(bytes, 1 << 20, unwrittenTail);
+      let step = steps.next();
+      while (step.done !== true) step = steps.next();
+      return step.value;
+    };
+    // Half the block unused: a copy, unless the caller says the rest was never written and the block is large.
+    const large = Buffer.allocUnsafeSlow(FRESH_PAGES_BYTES).subarray(0, FRESH_PAGES_BYTES / 2).fill(5);
+    expect(run(large, true).buffer).toBe(large.buffer);
+    expect(run(large, false).buffer).not.toBe(large.buffer);
+    const small = Buffer.allocUnsafeSlow(FRESH_PAGES_BYTES / 2).subarray(0, FRESH_PAGES_BYTES / 4).fill(6);
+    const copied = run(small, true);
+    expect(copied.buffer).not.toBe(small.buffer);
+    expect(copied.buffer.byteLength).toBe(FRESH_PAGES_BYTES / 4 + REPLY_AREA_BYTES);
+    expect(copied.equals(small)).toBe(true);
+    // Without room for the reply area, it is copied whatever the size.
+    const full = Buffer.allocUnsafeSlow(FRESH_PAGES_BYTES);
+    expect(run(full, true).buffer).not.toBe(full.buffer);
   });
 
   it('refuses table bytes without a reply area after them', () => {
