@@ -109,11 +109,9 @@ export async function gatewayRun(master: string): Promise<GatewayRun> {
   prober.start();
   try {
     const index = (match: (line: LogLine) => boolean): number => program.logs.findIndex(match);
-    const loaded = (): boolean => {
-      const mesos = index((l) => l.msg === 'loading the Mesos state: done');
-      const records = program.logs.findIndex((l, i) => i > mesos && l.msg === 'records updated');
-      return mesos >= 0 && records >= 0 && index((l) => l.msg === 'load balancer config written') >= 0;
-    };
+    // The Mesos state's records (with its leader's SRV records: a state of Marathon's alone has none), not the
+    // progress log's "done", which a load shorter than a second does not log.
+    const loaded = (): boolean => index((l) => l.msg === 'records updated' && typeof l['srv'] === 'number' && l['srv'] > 0) >= 0 && index((l) => l.msg === 'load balancer config written') >= 0;
     const failed = (): LogLine | undefined => program.logs.find((l) => l.level >= 50);
     while (!loaded()) {
       const error = failed();
