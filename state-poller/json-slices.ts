@@ -101,11 +101,11 @@ function define(obj: Record<string, unknown>, key: string, value: unknown): void
 
 /**
  * Told of each item of an array that is walked member by member (a large one): the path that leads to the array
- * (object keys joined by dots, "[]" for an item of an array: "frameworks[].tasks"), the item, and where its bytes start
- * and end.
- * Returns what the array holds in the item's place: the item itself, or what the caller makes of it at once (a
- * Mesos task normalized as it is parsed, so that the raw task is never kept beside the others: see mesos-task.ts).
- * Offsets let a caller tell apart items whose text has not changed (Marathon's apps) without serializing them again.
+ * (object keys joined by dots, "[]" for an item of an array: "frameworks[].tasks"), the item, and where its bytes
+ * start and end. Returns what the array holds in the item's place: the item itself, or what the caller makes of it
+ * at once (a Mesos task normalized as it is parsed, so that the raw task is never kept beside the others: see
+ * mesos-task.ts). Offsets let a caller tell apart items whose text has not changed (Marathon's apps) without
+ * serializing them again.
  */
 export type ItemHook = (path: string, item: unknown, start: number, end: number) => unknown;
 
@@ -195,10 +195,10 @@ function* container(text: Uint8Array, from: number, pieceBytes: number, onItem: 
 /**
  * JSON.parse of the text of `bytes` (UTF-8, as Buffer#toString decodes it) in steps: a large array or object is
  * walked member by member, small members are parsed in runs by JSON.parse itself (`pieceBytes` says what is small;
- * tests make it tiny to walk everything), and `onItem` is told of each item of an array walked so, with byte offsets
- * (a document no longer than a piece is parsed whole, and tells nothing); what it returns takes the item's place. Anything that is not JSON throws
- * JSON.parse's own error (the whole text is handed to it then, as it is when the document is small). A string is
- * taken as its UTF-8 bytes.
+ * tests make it tiny to walk everything), and `onItem` is told of each item of an array walked so, with its path
+ * and byte offsets, and what it returns takes the item's place (a document no longer than a piece is parsed whole,
+ * and tells nothing). Anything that is not JSON throws JSON.parse's own error (the whole text is handed to it then,
+ * as it is when the document is small, and no item is told then). A string is taken as its UTF-8 bytes.
  */
 export function* parseJsonSteps(source: Uint8Array | string, pieceBytes = PIECE_BYTES, onItem: ItemHook | null = null): Generator<void, unknown> {
   const text = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;

@@ -91,7 +91,7 @@ export function aliveList(results: readonly { readonly alive?: boolean | null | 
   return SHARED_ALIVE[(1 << results.length) - 1 + bits] ?? results.map(isAlive);
 }
 
-/** A raw app, normalized; or, with `invalid`, why it is left out (`id` when the app has one to name it by). */
+/** A raw app, normalized; or, not ok, why it is left out (`id` when the app has one to name it by). */
 type AppOutcome = { readonly ok: true; readonly normalized: Reusable } | { readonly ok: false; readonly id: string | null; readonly message: string };
 
 /**
