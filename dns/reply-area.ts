@@ -48,7 +48,9 @@ export class ReplyArea {
 
 /**
  * A block at least this large is always mapped afresh by malloc (glibc's mmap threshold never exceeds 32 MiB on
- * 64-bit systems), so its pages that were never written take no memory: only what was written counts in RSS.
+ * 64-bit systems), so its pages that were never written take no memory: only what was written counts in RSS. This
+ * holds for glibc, which Node uses on Debian; an allocator that hands out reused pages (jemalloc, tcmalloc) would
+ * make the spare room resident.
  */
 export const FRESH_PAGES_BYTES = 32 << 20;
 
@@ -74,7 +76,7 @@ export function withReplyArea(bytes: Uint8Array): Buffer {
  * withReplyArea as steps: a copy is made `chunkBytes` at a time, pausing after each (45 MB at 100k tasks).
  * `unwrittenTail`: nothing was ever written in the block past `bytes` (an arena made with Buffer.allocUnsafeSlow and
  * written from its start), so a large block's spare room costs no memory and the block is kept as it is. Copying
- * it would have held the table twice at the end of every rebuild (90 MB at 100k tasks, the process's peak).
+ * it held the table's 45 MB twice at the end of every rebuild at 100k tasks, at the process's peak.
  */
 export function* withReplyAreaSteps(bytes: Uint8Array, chunkBytes: number, unwrittenTail = false): Generator<void, Buffer> {
   if (hasReplyArea(bytes, unwrittenTail)) return Buffer.from(bytes.buffer, 0, bytes.length);

@@ -105,7 +105,9 @@ function define(obj: Record<string, unknown>, key: string, value: unknown): void
  * start and end. Returns what the array holds in the item's place: the item itself, or what the caller makes of it
  * at once (a Mesos task normalized as it is parsed, so that the raw task is never kept beside the others: see
  * mesos-task.ts). Offsets let a caller tell apart items whose text has not changed (Marathon's apps) without
- * serializing them again.
+ * serializing them again. A hook must change nothing but what it returns: what it made may be thrown away (a
+ * document that turns out not to parse in pieces is parsed whole, with its items raw), so callers accept raw items
+ * too. Paths are not escaped: a key with a dot or "[]" in it can look like a path of several keys.
  */
 export type ItemHook = (path: string, item: unknown, start: number, end: number) => unknown;
 
@@ -198,7 +200,8 @@ function* container(text: Uint8Array, from: number, pieceBytes: number, onItem: 
  * tests make it tiny to walk everything), and `onItem` is told of each item of an array walked so, with its path
  * and byte offsets, and what it returns takes the item's place (a document no longer than a piece is parsed whole,
  * and tells nothing). Anything that is not JSON throws JSON.parse's own error (the whole text is handed to it then,
- * as it is when the document is small, and no item is told then). A string is taken as its UTF-8 bytes.
+ * as it is when the document is small; items told before that are dropped, and the value, if the text is JSON
+ * after all, holds raw items). A string is taken as its UTF-8 bytes.
  */
 export function* parseJsonSteps(source: Uint8Array | string, pieceBytes = PIECE_BYTES, onItem: ItemHook | null = null): Generator<void, unknown> {
   const text = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;

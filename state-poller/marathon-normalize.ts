@@ -110,7 +110,7 @@ export class PreparedApp {
  * whose key (the SHA-1 of its text) is the previous document's (`memo`) or an earlier app's of this one comes back as
  * the same object.
  */
-export class AppPreparer {
+class AppPreparer {
   private readonly strings = new Interner();
   private readonly portLists = new SharedLists<number>();
   /** This document's apps so far, by key. */

@@ -3,9 +3,9 @@
 import { isFiniteNumber, isNullish, isObject, isPort, nullishArrayOf, nullishString, optionalString } from './shape-checks.js';
 
 /**
- * The fields of a task that normalize.ts reads. Defaults are left to the reader (`?? ''`), so that a raw task that
+ * The fields of a task that mesos-task.ts reads. Defaults are left to the reader (`?? ''`), so that a raw task that
  * passes the checks can be read as it is, without a copy. zod's output (defaults applied) is one of these too, and
- * normalize.ts reads both through this type, so a schema whose output no longer fits it does not compile; a schema
+ * mesos-task.ts reads both through this type, so a schema whose output no longer fits it does not compile; a schema
  * made stricter still compiles, and the property tests against the schemas catch that.
  */
 export interface TaskFields {
@@ -30,7 +30,7 @@ export interface DiscoveryPortFields {
   readonly name?: string | undefined;
 }
 
-/** The fields of a task status that normalize.ts reads; defaults (a label's value) are left to the reader. */
+/** The fields of a task status that mesos-task.ts reads; defaults (a label's value) are left to the reader. */
 export interface StatusFields {
   readonly state: string;
   readonly timestamp: number;

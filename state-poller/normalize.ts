@@ -7,7 +7,6 @@ import { isIpLiteral, parseUpid } from './upid.js';
 import { runToEnd } from './slices.js';
 import { isOnKnownAgent } from './task-filter.js';
 
-export { parsePortRanges } from './mesos-task.js';
 
 /** Addresses found for each non-IP host name; a missing or empty entry means the name did not resolve. */
 export type HostTable = ReadonlyMap<string, readonly string[]>;

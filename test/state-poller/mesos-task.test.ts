@@ -2,6 +2,7 @@
 // from them is what normalizing the raw document gives, bad tasks and their diagnostics included, whatever the size
 // of the pieces, and each task of a walked list is held as a PreparedTask, not as its raw JSON.
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJsonSteps } from '../../state-poller/json-slices.js';
 import { PreparedTask, prepareMesosTasks } from '../../state-poller/mesos-task.js';
@@ -68,8 +69,50 @@ describe('prepareMesosTasks', () => {
     expect(doc.slaves).toEqual(raw['slaves']);
   });
 
+  it('gives what the raw document gives for any mix of tasks, good and bad, in pieces of any size', () => {
+    const agents = ['a1', 'a2'];
+    const status = fc.oneof(
+      fc.record({ state: fc.constantFrom('TASK_RUNNING', 'TASK_STAGING'), timestamp: fc.integer({ min: 0, max: 9 }), container_status: fc.constant({ network_infos: [{ ip_addresses: [{ ip_address: '10.1.2.3' }] }] }) }),
+      fc.record({ state: fc.constant('TASK_RUNNING'), timestamp: fc.constant('late'), labels: fc.constant([{ key: 'MesosContainerizer.NetworkSettings.IPAddress', value: '10.9.9.9' }]) }),
+      fc.constant('not a status'),
+    );
+    const task = fc.oneof(
+      { weight: 6, arbitrary: fc.record({
+        id: fc.stringMatching(/^[a-z]{1,4}$/),
+        name: fc.constantFrom('web', 'db', 'Web.App', ''),
+        slave_id: fc.constantFrom(...agents, 'gone'),
+        state: fc.constantFrom('TASK_RUNNING', 'TASK_RUNNING', 'TASK_KILLED'),
+        resources: fc.oneof(fc.constant({ ports: '[31000-31001]' }), fc.constant({ ports: 'garbage' }), fc.constant({}), fc.constant(null)),
+        statuses: fc.array(status, { maxLength: 3 }),
+        discovery: fc.oneof(fc.constant(undefined), fc.constant({ name: 'svc', ports: { ports: [{ number: 80, protocol: 'tcp', name: 'http' }] } }), fc.constant({ name: 5 })),
+      }, { requiredKeys: ['id', 'name', 'slave_id', 'state'] }) },
+      { weight: 1, arbitrary: fc.oneof(fc.constant('text'), fc.constant(null), fc.constant([{ id: 'x' }]), fc.constant({ id: '', name: 'e', slave_id: 'a1', state: 'TASK_RUNNING' }), fc.constant({ name: 'no-id', slave_id: 'a1', state: 'TASK_RUNNING' })) },
+    );
+    const state = fc.record({
+      tasksA: fc.array(task, { maxLength: 12 }),
+      tasksB: fc.array(task, { maxLength: 4 }),
+      pieceBytes: fc.integer({ min: 1, max: 400 }),
+      indent: fc.constantFrom(undefined, 2),
+    });
+    fc.assert(
+      fc.property(state, ({ tasksA, tasksB, pieceBytes, indent }) => {
+        const raw = {
+          leader: 'master@127.0.0.1:5050',
+          slaves: agents.map((id) => ({ id, pid: `slave(1)@127.0.0.1:5051`, hostname: 'localhost' })),
+          frameworks: [
+            { name: 'marathon', pid: 'scheduler-1@127.0.0.1:8080', tasks: tasksA },
+            { name: 'other', hostname: 'localhost', tasks: tasksB },
+          ],
+        };
+        const text = JSON.stringify(raw, null, indent);
+        expect(normalized(parsedWithHook(text, pieceBytes))).toEqual(normalized(JSON.parse(text)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('gives the recorded fixture state what JSON.parse gives it', () => {
-    const text = readFileSync(new URL('../../../shared/fixtures/mesos-dns/upstream/factories/fake.json', import.meta.url), 'utf8');
+    const text = readFileSync(new URL('../fixtures/mesos-dns/upstream/factories/fake.json', import.meta.url), 'utf8');
     const whole = normalized(JSON.parse(text));
     expect(whole.state.frameworks.some((fw) => fw.tasks.length > 0)).toBe(true);
     for (const pieceBytes of [1, 16, 256]) expect(normalized(parsedWithHook(text, pieceBytes))).toEqual(whole);
