@@ -1,6 +1,7 @@
 // Scale benchmark, the real process: the built switchyard (dist/cli/main.js) with DNS and the load balancer on,
-// loading a synthetic cluster from the benchmark's loopback upstreams, while a DNS question is sent every 2 ms.
-// Reports how long the load took, the process's peak and settled RSS, and how long questions waited meanwhile.
+// loading a synthetic cluster from the benchmark's loopback upstreams, while a DNS question is sent every 2 ms, then
+// polling a changed Mesos state. Reports how long the load took, the process's peak and settled RSS after the load
+// and after the change, and how long questions waited during the load.
 // I/O: spawns switchyard, writes its config, runs `haproxy -c` through it (nothing is proxied), UDP on 127.0.0.1.
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
@@ -13,6 +14,11 @@ export interface GatewayRun {
   /** The process's peak RSS (VmHWM), and its RSS two seconds after the load, in MB of 10^6 bytes. */
   readonly peakRssMB: number;
   readonly settledRssMB: number;
+  /**
+   * The peak RSS once a changed Mesos state has been polled and served: every later change is built beside the
+   * state and answer table being served, which the first load has not yet got.
+   */
+  readonly changedPeakRssMB: number;
   /** Questions for leader.<domain>. sent every 2 ms from start to the end of the load. */
   readonly dns: { readonly questions: number; readonly unanswered: number; readonly p99Ms: number; readonly worstMs: number };
 }
@@ -81,11 +87,19 @@ function rssOf(pid: number): { peak: number; now: number } {
   return { peak: (kb('VmHWM') * 1024) / 1e6, now: (kb('VmRSS') * 1024) / 1e6 };
 }
 
-/** Runs switchyard against the upstreams at `master` (host:port, serving /master/state and /v2/apps). */
-export async function gatewayRun(master: string): Promise<GatewayRun> {
+/** Seconds between Mesos polls: the changed state is polled within them (polls of the same state cost little). */
+const REFRESH_SECONDS = 5;
+/** Time for the changed state's answer table to be built and swapped in once its records are (1–3 s at 100k tasks). */
+const TABLE_SETTLE_MS = 6000;
+
+/**
+ * Runs switchyard against the upstreams at `master` (host:port, serving /master/state and /v2/apps); once it has
+ * loaded, `changeMesos` makes them serve a changed Mesos state.
+ */
+export async function gatewayRun(master: string, changeMesos: () => void): Promise<GatewayRun> {
   const config = writeConfig({
     masters: [master],
-    refreshSeconds: 3600,
+    refreshSeconds: REFRESH_SECONDS,
     domain: 'mesos',
     listener: '127.0.0.1',
     port: 0,
@@ -111,7 +125,8 @@ export async function gatewayRun(master: string): Promise<GatewayRun> {
     const index = (match: (line: LogLine) => boolean): number => program.logs.findIndex(match);
     // The Mesos state's records (with its leader's SRV records: a state of Marathon's alone has none), not the
     // progress log's "done", which a load shorter than a second does not log.
-    const loaded = (): boolean => index((l) => l.msg === 'records updated' && typeof l['srv'] === 'number' && l['srv'] > 0) >= 0 && index((l) => l.msg === 'load balancer config written') >= 0;
+    const mesosRecords = (): number => program.logs.filter((l) => l.msg === 'records updated' && typeof l['srv'] === 'number' && l['srv'] > 0).length;
+    const loaded = (): boolean => mesosRecords() > 0 && index((l) => l.msg === 'load balancer config written') >= 0;
     const failed = (): LogLine | undefined => program.logs.find((l) => l.level >= 50);
     while (!loaded()) {
       const error = failed();
@@ -124,7 +139,18 @@ export async function gatewayRun(master: string): Promise<GatewayRun> {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const pid = program.child.pid ?? 0;
     const rss = rssOf(pid);
-    return { loadMs, peakRssMB: rss.peak, settledRssMB: rss.now, dns };
+    // Unchanged polls of the same state build nothing; the changed one gives a second Mesos records update.
+    const before = mesosRecords();
+    changeMesos();
+    const changeStarted = performance.now();
+    while (mesosRecords() === before) {
+      const error = failed();
+      if (error !== undefined) throw new Error(`switchyard failed on the changed state: ${JSON.stringify(error)}`);
+      if (performance.now() - changeStarted > 60_000) throw new Error('switchyard did not take the changed Mesos state in 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, TABLE_SETTLE_MS));
+    return { loadMs, peakRssMB: rss.peak, settledRssMB: rss.now, changedPeakRssMB: rssOf(pid).peak, dns };
   } finally {
     await prober.stop();
     await program.stop();
