@@ -118,10 +118,13 @@ class AppPreparer {
 
   constructor(private readonly memo: MarathonAppMemo | null) {}
 
-  /** The key of an app not prepared as it was parsed: its text made again; null without a memo. */
-  keyOf(rawApp: unknown): string | null {
+  /**
+   * The memo key of an app: the SHA-1 of `text`, the bytes the parser read it from, else of its text made again (an
+   * app not prepared as it was parsed); null without a memo, or for an app that is not an object or array.
+   */
+  keyOf(rawApp: unknown, text: Uint8Array | null): string | null {
     if (this.memo === null || typeof rawApp !== 'object' || rawApp === null) return null;
-    return textKey(JSON.stringify(rawApp));
+    return textKey(text ?? JSON.stringify(rawApp));
   }
 
   prepare(rawApp: unknown, key: string | null): PreparedApp {
@@ -179,11 +182,7 @@ class AppPreparer {
  */
 export function prepareMarathonApps(bytes: Uint8Array, memo: MarathonAppMemo | null): ItemHook {
   const preparer = new AppPreparer(memo);
-  return (path, item, start, end) => {
-    if (path !== 'apps') return item;
-    const key = memo === null || typeof item !== 'object' || item === null ? null : textKey(bytes.subarray(start, end));
-    return preparer.prepare(item, key);
-  };
+  return (path, item, start, end) => (path === 'apps' ? preparer.prepare(item, preparer.keyOf(item, bytes.subarray(start, end))) : item);
 }
 
 /**
@@ -204,7 +203,7 @@ export function* normalizeMarathonSteps(raw: unknown, memo: MarathonAppMemo | nu
   const preparer = new AppPreparer(memo);
   for (const [index, rawApp] of top.data.apps.entries()) {
     if (index % APPS_PER_STEP === APPS_PER_STEP - 1) yield;
-    const { key, outcome } = rawApp instanceof PreparedApp ? rawApp : preparer.prepare(rawApp, preparer.keyOf(rawApp));
+    const { key, outcome } = rawApp instanceof PreparedApp ? rawApp : preparer.prepare(rawApp, preparer.keyOf(rawApp, null));
     if (!outcome.ok) {
       diagnose('SWY_UPSTREAM_INVALID_APP', outcome.id ?? `apps[${index}]`, outcome.message);
       continue;

@@ -131,8 +131,7 @@ export function* normalizeMesosSteps(doc: MesosStateDoc, hosts: HostTable): Gene
     const tasks: Task[] = [];
     for (const [taskIndex, rawTask] of fw.tasks.entries()) {
       if (++items % ITEMS_PER_STEP === 0) yield;
-      const prepared = rawTask instanceof PreparedTask ? rawTask : preparer.prepare(rawTask);
-      const { task, problem } = prepared;
+      const { task, problem } = rawTask instanceof PreparedTask ? rawTask : preparer.prepare(rawTask);
       if (problem?.code === 'invalid') {
         diagnose('SWY_UPSTREAM_INVALID_TASK', `${fw.name}/tasks[${taskIndex}]`, problem.message);
         continue;

@@ -4,6 +4,7 @@ import dgram from 'node:dgram';
 import dns2 from 'dns2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRESH_PAGES_BYTES, REPLY_AREA_BYTES, ReplyArea, withReplyArea, withReplyAreaSteps } from '../../dns/reply-area.js';
+import { finish } from '../../dns/steps.js';
 import type { DnsServer } from '../../dns/server.js';
 import { passThroughLookup } from '../../dns/udp-socket.js';
 import { recordsFromFile, zoneOf } from '../helpers/zone.js';
@@ -47,12 +48,7 @@ describe('ReplyArea', () => {
   });
 
   it('keeps a large block whose room past the bytes was never written, whatever the room, and copies a small one', () => {
-    const run = (bytes: Uint8Array, unwrittenTail: boolean): Buffer => {
-      const steps = withReplyAreaSteps(bytes, 1 << 20, unwrittenTail);
-      let step = steps.next();
-      while (step.done !== true) step = steps.next();
-      return step.value;
-    };
+    const run = (bytes: Uint8Array, unwrittenTail: boolean): Buffer => finish(withReplyAreaSteps(bytes, 1 << 20, unwrittenTail));
     // Half the block unused: a copy, unless the caller says the rest was never written and the block is large.
     const large = Buffer.allocUnsafeSlow(FRESH_PAGES_BYTES).subarray(0, FRESH_PAGES_BYTES / 2).fill(5);
     expect(run(large, true).buffer).toBe(large.buffer);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJsonSteps } from '../../state-poller/json-slices.js';
+import { runToEnd } from '../../state-poller/slices.js';
 
 /** Runs the steps to the end; also returns how many pauses there were. */
 function run(text: string, pieceChars?: number): { value: unknown; pauses: number } {
@@ -109,13 +110,13 @@ describe('parseJsonSteps', () => {
     const text = JSON.stringify(doc);
     // One character: every value longer than that is walked, so every array item is told.
     const paths = new Map<string, number>();
-    const steps = parseJsonSteps(Buffer.from(text, 'utf8'), 1, (path, item) => {
-      paths.set(path, (paths.get(path) ?? 0) + 1);
-      return path === 'frameworks[].tasks' ? { was: item } : item;
-    });
-    let step = steps.next();
-    while (step.done !== true) step = steps.next();
-    expect(step.value).toStrictEqual({
+    const value = runToEnd(
+      parseJsonSteps(Buffer.from(text, 'utf8'), 1, (path, item) => {
+        paths.set(path, (paths.get(path) ?? 0) + 1);
+        return path === 'frameworks[].tasks' ? { was: item } : item;
+      }),
+    );
+    expect(value).toStrictEqual({
       frameworks: [{ name: 'a', tasks: [{ was: { id: 1 } }, { was: { id: 2 } }] }, { tasks: [{ was: [3, 4] }, { was: 5 }] }],
       tasks: [{ id: 6 }],
       x: { y: [7, { z: [8] }] },

@@ -9,6 +9,7 @@ import { KnownBody } from '../../state-poller/body.js';
 import { parseJsonSteps } from '../../state-poller/json-slices.js';
 import { MarathonAppMemo, normalizeMarathon, PreparedApp, prepareMarathonApps } from '../../state-poller/marathon-normalize.js';
 import { MarathonSource } from '../../state-poller/marathon-source.js';
+import { runToEnd } from '../../state-poller/slices.js';
 
 const fixture = (path: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/marathon-lb/${path}`, import.meta.url), 'utf8'));
 
@@ -68,10 +69,7 @@ describe('normalizeMarathon over the recorded documents', () => {
     /** The document as text, parsed as a poller parses a large body (pieces small enough to walk the apps). */
     const parse = (doc: unknown): unknown => {
       const text = Buffer.from(JSON.stringify(doc), 'utf8');
-      const steps = parseJsonSteps(text, 256, prepareMarathonApps(text, memo));
-      let step = steps.next();
-      while (step.done !== true) step = steps.next();
-      return step.value;
+      return runToEnd(parseJsonSteps(text, 256, prepareMarathonApps(text, memo)));
     };
     const one = parse({ apps });
     // Every app was prepared, keyed by the SHA-1 of its text (compact here, so JSON.stringify gives it too).
@@ -99,11 +97,9 @@ describe('normalizeMarathon over the recorded documents', () => {
     const apps: unknown[] = [good(0), { id: 5 }, good(1), { ...good(0), instances: 3 }, good(1), 'not an app', { ...good(2), tasks: [{ id: 'x' }, good(2).tasks[0]] }];
     const text = Buffer.from(JSON.stringify({ apps }), 'utf8');
     for (const memo of [null, new MarathonAppMemo()]) {
-      const steps = parseJsonSteps(text, 32, prepareMarathonApps(text, memo));
-      let step = steps.next();
-      while (step.done !== true) step = steps.next();
+      const prepared = runToEnd(parseJsonSteps(text, 32, prepareMarathonApps(text, memo)));
       const whole = normalizeMarathon({ apps }, memo === null ? null : new MarathonAppMemo());
-      expect(normalizeMarathon(step.value, memo)).toEqual(whole);
+      expect(normalizeMarathon(prepared, memo)).toEqual(whole);
       expect(whole.ok ? whole.diagnostics.map((d) => `${d.code} ${d.subject}`) : []).toEqual([
         'SWY_UPSTREAM_INVALID_APP 5',
         'SWY_UPSTREAM_INVALID_APP /app-0',

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJsonSteps } from '../../state-poller/json-slices.js';
 import { PreparedTask, prepareMesosTasks } from '../../state-poller/mesos-task.js';
 import { normalizeMesos, parseMesosState, type NormalizedMesos } from '../../state-poller/normalize.js';
+import { runToEnd } from '../../state-poller/slices.js';
 import { mesosStateDoc } from '../bench/scale-cluster.js';
 
 function normalized(raw: unknown): NormalizedMesos {
@@ -16,10 +17,7 @@ function normalized(raw: unknown): NormalizedMesos {
 }
 
 function parsedWithHook(text: string, pieceBytes: number): unknown {
-  const steps = parseJsonSteps(Buffer.from(text, 'utf8'), pieceBytes, prepareMesosTasks());
-  let step = steps.next();
-  while (step.done !== true) step = steps.next();
-  return step.value;
+  return runToEnd(parseJsonSteps(Buffer.from(text, 'utf8'), pieceBytes, prepareMesosTasks()));
 }
 
 /** A synthetic state with one of every kind of task that is left out, among good ones. */
