@@ -32,6 +32,8 @@ export interface HttpAnswer {
   readonly status: number;
   /** Text, or a JSON value in which dns/json-text.ts's lazy parts may stand for what is too large to build whole. */
   readonly body: unknown;
+  /** Called once the body is written, cut short or not sent (HEAD): a lazy body's reader lets go of what it held. */
+  readonly done?: () => void;
 }
 
 /** Extra routes the composition root mounts beside /v1 (health, metrics, diagnostics). */
@@ -73,9 +75,11 @@ function* srvStrings(records: RecordSet | null): Generator<[string, string[]]> {
 
 function axfr(view: HttpView): HttpAnswer {
   const records = view.records;
-  // Every record of the zone (1.2M at 100k tasks): produced while the body is written, not built first.
+  // Every record of the zone (1.2M at 100k tasks): produced while the body is written, not built first. The body
+  // reads them over many turns of the event loop, during which a newer zone may be served: its table is held.
   return {
     status: 200,
+    done: records?.hold?.(),
     body: {
       TTL: view.ttl,
       Serial: view.serial,
@@ -155,6 +159,7 @@ export class HttpApi {
       result = { status: 500, body: { error: 'internal error' } };
     }
     const answer = result ?? { status: 404, body: { error: `no such resource: ${path}` } };
+    if (answer.done !== undefined) res.once('close', answer.done);
     if (typeof answer.body === 'string') {
       res.writeHead(answer.status, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       res.end(method === 'HEAD' ? undefined : answer.body);

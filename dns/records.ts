@@ -40,6 +40,12 @@ export interface RecordSet {
   readonly srv: RecordMap<readonly SrvTarget[]>;
   readonly frameworks: readonly EnumeratedFramework[];
   readonly diagnostics: readonly Diagnostic[];
+  /**
+   * For records read from an answer table (dns/table-records.ts): keeps that table's memory until the returned
+   * function is called, for a reader that goes on over several turns of the event loop (/v1/axfr's body). Absent
+   * when the records are the RecordSet's own maps, which the garbage collector keeps as long as they are read.
+   */
+  readonly hold?: () => () => void;
 }
 
 export interface RecordOptions {

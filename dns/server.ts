@@ -81,7 +81,12 @@ export class DnsServer {
 
   constructor(private readonly options: DnsServerOptions) {
     this.fastOptions = { recursionAvailable: options.recursionAvailable, setTruncateBit: options.setTruncateBit };
-    this.swap = new TableSwap(2, (error) => options.logger.error({ err: error }, 'could not encode the answer table; answering through the general path'));
+    this.swap = new TableSwap(
+      2,
+      (error) => options.logger.error({ err: error }, 'could not encode the answer table; answering through the general path'),
+      // A reply written in a table's reply area and not sent at once is queued with those bytes (see ReplyArea).
+      () => (this.udp?.getSendQueueCount() ?? 0) === 0,
+    );
   }
 
   /**

@@ -19,6 +19,7 @@ class TableMap<V> implements RecordMap<V> {
   ) {}
 
   get size(): number {
+    this.table.assertLive();
     return this.order.length;
   }
 
@@ -117,5 +118,6 @@ export function tableRecords(table: AnswerTable, records: RecordSet): RecordSet 
     srv: new TableMap(table, SLOT.SRV, table.srvOrder, srvTargets),
     frameworks: records.frameworks,
     diagnostics: records.diagnostics,
+    hold: () => table.hold(),
   };
 }

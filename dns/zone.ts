@@ -42,7 +42,10 @@ export class Zone {
   readonly apex: string;
   /** The records, until the answer table is built; then the same records read from the table (adoptTable). */
   private recordSet: RecordSet;
-  private fromTable = false;
+  /** The answer table the records are read from (adoptTable), or null while they are the RecordSet's own. */
+  private fromTable: AnswerTable | null = null;
+  /** How many servers (TableSwaps) answer from this zone or build its table: see enterService. */
+  private services = 0;
   readonly params: ZoneParams;
   /**
    * Every name that exists: owners of records, the apex, and empty non-terminals between them. Computed on first
@@ -68,8 +71,8 @@ export class Zone {
    * Not when the table would not give them back exactly (AnswerTable.readsBack: a name or target not ASCII, say).
    */
   adoptTable(table: AnswerTable): void {
-    if (table.zone !== this || !table.readsBack || this.fromTable) return;
-    this.fromTable = true;
+    if (table.zone !== this || !table.readsBack || this.fromTable !== null) return;
+    this.fromTable = table;
     this.recordSet = tableRecords(table, this.recordSet);
     // The same names (readsBack: the table holds every one), so that the builder's map of them can go too.
     this.existingNames = { has: (name) => table.numberOf(name) >= 0 };
@@ -84,6 +87,31 @@ export class Zone {
       this.existingNames = names;
     }
     return this.existingNames;
+  }
+
+  /** Whether the records are read from `table` (see adoptTable). */
+  readsFrom(table: AnswerTable): boolean {
+    return this.fromTable === table;
+  }
+
+  /**
+   * A server starts building this zone's table or answering from it. A zone whose records were read from a table
+   * that has since been freed cannot be served again: its records are gone with it (a zone is served once; the
+   * gateway makes a new one for each state).
+   */
+  enterService(): void {
+    if (this.fromTable?.isFreed === true) throw new Error(`zone ${this.apex} was retired: its answer table was freed, so its records are gone`);
+    this.services++;
+  }
+
+  /** A server no longer answers from this zone, nor builds its table. */
+  leaveService(): void {
+    if (this.services > 0) this.services--;
+  }
+
+  /** Whether some server answers from this zone or builds its table. */
+  get inService(): boolean {
+    return this.services > 0;
   }
 
   /** Uses `names` (which must hold exactly the names that exist) instead of walking the records again. */

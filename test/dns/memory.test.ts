@@ -1,5 +1,6 @@
-// releaseMemory (state-poller's, and dns/'s copy): a buffer's memory handed to a young object, the buffer left
-// detached. Pure.
+// releaseMemory (state-poller's, and dns/'s copy): buffers' memory freed within a turn of the event loop, without a
+// garbage collection, and the buffers left detached.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { releaseMemory as releaseTableMemory } from '../../dns/memory.js';
 import { Arena, IntList } from '../../dns/table-arena.js';
@@ -18,6 +19,17 @@ describe.each([
     const shared = new SharedArrayBuffer(16);
     releaseMemory(shared);
     expect(shared.byteLength).toBe(16);
+  });
+
+  it('frees the memory within a turn of the event loop, with no garbage collection, however old the buffers are', async () => {
+    // Kept referenced throughout, so that only releaseMemory can give the memory back.
+    const kept = [Buffer.allocUnsafeSlow(24 << 20).fill(1), new Int32Array(4 << 20).fill(2)];
+    const before = process.memoryUsage().arrayBuffers;
+    releaseMemory(...kept.map((array) => array.buffer), kept[0]?.buffer ?? new ArrayBuffer(0));
+    await sleep(20);
+    const freed = before - process.memoryUsage().arrayBuffers;
+    expect(freed).toBeGreaterThanOrEqual(40 << 20);
+    expect(kept.map((array) => array.length)).toEqual([0, 0]);
   });
 });
 

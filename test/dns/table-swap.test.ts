@@ -117,8 +117,7 @@ describe('a live server swapping zones under load', () => {
   it('never sends a reply that mixes two zones, and keeps answering while a table is built', async () => {
     server = loopbackDnsServer();
     const port = await server.start();
-    const zones = [zoneOf(1), zoneOf(2)] as const;
-    server.setZone(zones[0]);
+    server.setZone(zoneOf(1));
     await server.zoneSettled();
 
     const client = dgram.createSocket('udp4');
@@ -139,7 +138,8 @@ describe('a live server swapping zones under load', () => {
     let round = 0;
     try {
       for (let swaps = 0; swaps < 6; swaps++) {
-        server.setZone(zones[(swaps + 1) % 2] ?? zones[0]);
+        // A new zone each time, as the gateway makes one per state: a zone once out of service is retired.
+        server.setZone(zoneOf(1 + ((swaps + 1) % 2)));
         do await burst(round++);
         while (server.rebuilding);
       }
