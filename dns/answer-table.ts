@@ -1,7 +1,7 @@
 // Every positive answer of a Zone encoded once, in one buffer, found by (name, type); the fast path copies from it.
 // Pure. TableBuilder does the work in steps, so the server can answer from the old table between them.
 import { isAscii } from './ascii.js';
-import { releaseMemory } from './memory.js';
+import { freeMemoryNow } from './memory.js';
 import { sharedCut, type NameIndex } from './name-index.js';
 import { ReplyArea } from './reply-area.js';
 import { TYPE } from './wire.js';
@@ -115,7 +115,7 @@ export class AnswerTable {
   free(): void {
     if (this.freed) return;
     this.freed = true;
-    releaseMemory(this.bytes.buffer, this.slots.buffer, this.entries.buffer, this.recordStarts.buffer, this.aOrder.buffer, this.srvOrder.buffer);
+    freeMemoryNow(this.bytes.buffer, this.slots.buffer, this.entries.buffer, this.recordStarts.buffer, this.aOrder.buffer, this.srvOrder.buffer);
     this.index.free();
   }
 

@@ -1,23 +1,38 @@
-// Giving an answer-table buffer's memory back as soon as it is outgrown or no longer served, rather than at the
-// next full collection. No I/O (an in-process message channel); it detaches the buffers. dns/ keeps its own copy
-// of state-poller/memory.ts, as the two layers import nothing from each other but the snapshot model.
+// Giving an answer table's buffers back before V8's next full collection: those it grew out of while it was built,
+// and a whole table once it is no longer served. No I/O (an in-process message channel); it detaches the buffers.
+// dns/ keeps its own copy of state-poller/memory.ts's releaseMemory, as the two layers import nothing from each
+// other but the snapshot model.
 import { MessageChannel } from 'node:worker_threads';
 
+/** The buffers that can be detached: ArrayBuffers (not shared ones) not detached yet, each once. */
+function owned(buffers: readonly ArrayBufferLike[]): ArrayBuffer[] {
+  return [...new Set(buffers)].filter((buffer): buffer is ArrayBuffer => buffer instanceof ArrayBuffer && buffer.byteLength > 0);
+}
+
 /**
- * Frees the memory of `buffers` within a turn of the event loop, leaving each detached: every view of it has length
- * 0 from then on. They are transferred into a message on a MessageChannel whose ports are closed at once, so the
- * message, and with it the memory, is dropped without waiting for V8: a large buffer's JS object is usually old by
- * the time it is dropped, and only a full collection would free it, while its memory counts in RSS (tens of MB at
- * 100k tasks). (structuredClone's transfer, used before, moved the memory to a young object, which was freed only
- * at the next scavenge: when the process went idle after a rebuild, that could be the next rebuild.) Only for
- * buffers nothing else shares: made with Buffer.allocUnsafeSlow or a typed array constructor, never a share of
- * Buffer's pool. Shared and already detached ones are skipped.
+ * Moves each buffer's memory to a new ArrayBuffer that nothing refers to (structuredClone's transfer copies nothing),
+ * leaving the buffer detached: every view of it has length 0. The table's outgrown arenas and lists (tens of MB at
+ * 100k tasks) are old by the time they are dropped; the new object is young, so the next scavenge frees the memory,
+ * and while a table is built one comes within milliseconds. Only for buffers nothing else shares: made with
+ * Buffer.allocUnsafeSlow or a typed array constructor.
  */
 export function releaseMemory(...buffers: ArrayBufferLike[]): void {
-  const owned = [...new Set(buffers)].filter((buffer): buffer is ArrayBuffer => buffer instanceof ArrayBuffer && buffer.byteLength > 0);
-  if (owned.length === 0) return;
+  for (const buffer of owned(buffers)) structuredClone(buffer, { transfer: [buffer] });
+}
+
+/**
+ * Frees the buffers' memory within a turn of the event loop, without waiting for any collection, and leaves them
+ * detached: they are transferred into a message on a MessageChannel whose ports are closed at once, and the message
+ * is dropped with its memory. For a table no longer served: the process is usually idle after a rebuild, and with
+ * releaseMemory's young object the memory stayed until the next rebuild's first scavenge. Not used while building:
+ * in the scale benchmark's `rss` part, freeing outgrown buffers and bodies this way raised the peak from 450-458 MB
+ * to 494-495 (how glibc placed what came next, presumably), for no gain. Same buffers as releaseMemory.
+ */
+export function freeMemoryNow(...buffers: ArrayBufferLike[]): void {
+  const list = owned(buffers);
+  if (list.length === 0) return;
   const { port1, port2 } = new MessageChannel();
-  port1.postMessage(null, owned);
+  port1.postMessage(null, list);
   port1.close();
   port2.close();
 }

@@ -1,6 +1,6 @@
 // An open-addressing hash index from a name's bytes (lower case, dotted, ASCII) to its number in the answer table,
 // so the fast path finds a question's name without making a string of it. Pure.
-import { releaseMemory } from './memory.js';
+import { freeMemoryNow, releaseMemory } from './memory.js';
 
 export const FNV_OFFSET = 0x811c9dc5 | 0;
 /** FNV-1a, computed by the fast path while it reads the question and by add() while it stores a name. */
@@ -70,7 +70,7 @@ export class NameIndex {
 
   /** Gives its memory back at once (see dns/memory.ts); the index is empty from then on, and add() must not be called. */
   free(): void {
-    releaseMemory(this.slots.buffer, this.starts.buffer, this.lengths.buffer, this.keys.buffer);
+    freeMemoryNow(this.slots.buffer, this.starts.buffer, this.lengths.buffer, this.keys.buffer);
     this.count = 0;
   }
 

@@ -63,7 +63,7 @@ export class Body {
   release(): void {
     if (!this.owned || this.released) return;
     this.released = true;
-    releaseMemory(...this.chunks.map((chunk) => chunk.buffer));
+    for (const chunk of this.chunks) releaseMemory(chunk.buffer);
   }
 }
 

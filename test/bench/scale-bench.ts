@@ -122,7 +122,7 @@ async function main(): Promise<void> {
       console.log(`  peak RSS of a process that loads this state once through the pollers and keeps what switchyard keeps: ${peakRssMB.toFixed(0)} MB`);
       for (const [step, m] of Object.entries(trace)) console.log(`    after ${step.padEnd(32)} RSS ${m.rssMB.toFixed(0).padStart(5)} MB, peak so far ${m.peakMB.toFixed(0).padStart(5)} MB, JS heap ${m.heapMB.toFixed(0).padStart(5)} MB used of ${m.heapTotalMB.toFixed(0).padStart(5)}, outside it ${m.externalMB.toFixed(0).padStart(5)} MB`);
       const g = run.gateway;
-      console.log(`  the real switchyard (DNS and load balancer, both sources at once): loaded in ${(g.loadMs / 1000).toFixed(1)} s, peak RSS ${g.peakRssMB.toFixed(0)} MB, ${g.settledRssMB.toFixed(0)} MB 2 s later; after a changed Mesos state, peak RSS ${g.changedPeakRssMB.toFixed(0)} MB`);
+      console.log(`  the real switchyard (DNS and load balancer, both sources at once): loaded in ${(g.loadMs / 1000).toFixed(1)} s, peak RSS ${g.peakRssMB.toFixed(0)} MB, ${g.settledRssMB.toFixed(0)} MB 2 s later; after a changed Mesos state, peak RSS ${g.changedPeakRssMB.toFixed(0)} MB, RSS ${g.changedSettledRssMB.toFixed(0)} MB`);
       console.log(`    a DNS question every 2 ms meanwhile: ${g.dns.questions} sent, ${g.dns.unanswered} unanswered, p99 wait ${g.dns.p99Ms.toFixed(1)} ms, longest ${g.dns.worstMs.toFixed(0)} ms`);
     }
   } finally {

@@ -19,6 +19,8 @@ export interface GatewayRun {
    * state and answer table being served, which the first load has not yet got.
    */
   readonly changedPeakRssMB: number;
+  /** Its RSS at that moment: what the process holds between changes, once the table it replaced is freed. */
+  readonly changedSettledRssMB: number;
   /** Questions for leader.<domain>. sent every 2 ms from start to the end of the load. */
   readonly dns: { readonly questions: number; readonly unanswered: number; readonly p99Ms: number; readonly worstMs: number };
 }
@@ -150,7 +152,8 @@ export async function gatewayRun(master: string, changeMesos: () => void): Promi
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await new Promise((resolve) => setTimeout(resolve, TABLE_SETTLE_MS));
-    return { loadMs, peakRssMB: rss.peak, settledRssMB: rss.now, changedPeakRssMB: rssOf(pid).peak, dns };
+    const changed = rssOf(pid);
+    return { loadMs, peakRssMB: rss.peak, settledRssMB: rss.now, changedPeakRssMB: changed.peak, changedSettledRssMB: changed.now, dns };
   } finally {
     await prober.stop();
     await program.stop();

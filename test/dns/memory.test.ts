@@ -1,8 +1,8 @@
-// releaseMemory (state-poller's, and dns/'s copy): buffers' memory freed within a turn of the event loop, without a
-// garbage collection, and the buffers left detached.
+// releaseMemory (state-poller's, and dns/'s copy): a buffer's memory handed to a young object, the buffer left
+// detached; dns/'s freeMemoryNow: the memory freed within a turn of the event loop, with no collection.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { releaseMemory as releaseTableMemory } from '../../dns/memory.js';
+import { freeMemoryNow, releaseMemory as releaseTableMemory } from '../../dns/memory.js';
 import { Arena, IntList } from '../../dns/table-arena.js';
 import { releaseMemory } from '../../state-poller/memory.js';
 
@@ -21,15 +21,22 @@ describe.each([
     expect(shared.byteLength).toBe(16);
   });
 
-  it('frees the memory within a turn of the event loop, with no garbage collection, however old the buffers are', async () => {
-    // Kept referenced throughout, so that only releaseMemory can give the memory back.
+});
+
+describe('freeMemoryNow', () => {
+  it('frees the memory within a turn of the event loop, with no garbage collection, and detaches the buffers', async () => {
+    // Kept referenced throughout, so that only freeMemoryNow can give the memory back.
     const kept = [Buffer.allocUnsafeSlow(24 << 20).fill(1), new Int32Array(4 << 20).fill(2)];
     const before = process.memoryUsage().arrayBuffers;
-    releaseMemory(...kept.map((array) => array.buffer), kept[0]?.buffer ?? new ArrayBuffer(0));
+    // The same buffer twice, a shared one and a detached one are passed over without an error.
+    const shared = new SharedArrayBuffer(16);
+    freeMemoryNow(...kept.map((array) => array.buffer), kept[0]?.buffer ?? new ArrayBuffer(0), shared);
+    freeMemoryNow(kept[0]?.buffer ?? new ArrayBuffer(0));
     await sleep(20);
     const freed = before - process.memoryUsage().arrayBuffers;
     expect(freed).toBeGreaterThanOrEqual(40 << 20);
     expect(kept.map((array) => array.length)).toEqual([0, 0]);
+    expect(shared.byteLength).toBe(16);
   });
 });
 
