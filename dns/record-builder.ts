@@ -87,12 +87,6 @@ export class RecordBuilder {
   readonly aaaa = new Map<string, string[]>();
   readonly srv = new Map<string, SrvTarget[]>();
   readonly diagnostics: Diagnostic[] = [];
-  /*
-   * Sets grow by push from a literal of one value: V8 reserves room as an array grows (17 slots after the first push,
-   * then half as much again each time), which is most of a small set's memory. trim() copies every set of more than
-   * one value (so every one that grew) to its size once the build is done, which needs no Set of the grown ones (up
-   * to 270k arrays at 100k tasks).
-   */
   /** Value keys of the record sets that grew past SCAN_LIMIT. */
   private readonly index = new Map<readonly (string | SrvTarget)[], Set<string>>();
 
@@ -171,8 +165,11 @@ export class RecordBuilder {
   }
 
   /**
-   * Every set that grew, replaced by a copy of its own size (the maps keep their order: only values change). A
-   * generator, so that a build in slices also trims in slices; it yields after every TRIM_PER_STEP sets it visits.
+   * Every set of more than one value replaced by a copy of its own size (the maps keep their order: only values
+   * change). Sets start as a literal of one value and grow by push, and V8 reserves room as an array grows (17 slots
+   * after the first push, then half as much again each time), which is most of a small set's memory; so a set of
+   * more than one value is one that grew, and no list of them is kept (270k arrays at 100k tasks). A generator, so
+   * that a build in slices also trims in slices; it yields after every TRIM_PER_STEP sets it visits.
    */
   *trim(): Generator<void, void> {
     yield* this.trimMap(this.a);
