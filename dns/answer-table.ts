@@ -110,7 +110,8 @@ export class AnswerTable {
    * Gives the table's memory back now (about 76 MB at 100k tasks: the answers, their lists, the slots and the name
    * index), rather than at V8's next full collection, which came only after the next rebuild in a running process.
    * For TableSwap, once the table is no longer served, held or read (`releasable`), and no UDP send is still queued
-   * from its reply area. Every read after this throws (assertLive), so a reader that was missed fails loudly.
+   * from its reply area. Reading its records or names after this throws (assertLive: the zone's general path, /v1,
+   * the metrics), so a reader that was missed fails loudly; the fast path reads only the table being served.
    */
   free(): void {
     if (this.freed) return;
@@ -126,6 +127,7 @@ export class AnswerTable {
 
   /** How many names exist. */
   get size(): number {
+    this.assertLive();
     return this.names === null ? this.index.size : this.names.byNumber.length;
   }
 

@@ -1,5 +1,6 @@
 // The mesos-dns compatible HTTP API (/v1/version, /v1/config, /v1/hosts, /v1/services, /v1/enumerate, /v1/axfr).
-// routeV1() is pure (request → status and JSON body); HttpApi is the thin node:http shell around it.
+// routeV1() is pure (request → status and JSON body) but for /v1/axfr's hold on the table it reads (see
+// HttpAnswer.done); HttpApi is the thin node:http shell around it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { EnumeratedFramework, RecordSet } from './records.js';
@@ -96,7 +97,11 @@ function axfr(view: HttpView): HttpAnswer {
   };
 }
 
-/** Routes one request of the /v1 API; null when the path is not part of it. */
+/**
+ * Routes one request of the /v1 API; null when the path is not part of it. An answer with `done` holds what its body
+ * reads (/v1/axfr: the zone's answer table) until `done` is called: a caller must call it once the body is written
+ * or dropped, or that table stays until TableSwap gives up on it (30 s) and leaves it to the garbage collector.
+ */
 export function routeV1(view: HttpView, method: string, path: string): HttpAnswer | null {
   if (!path.startsWith('/v1/')) return null;
   if (method !== 'GET' && method !== 'HEAD') return { status: 405, body: { error: 'only GET is supported' } };

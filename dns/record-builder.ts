@@ -114,11 +114,21 @@ export class RecordBuilder {
 
   /** Adds an address record; returns the record as published, or null when it was a duplicate or unusable (or not enumerated). */
   address(at: NameSlot | string, ip: string): EnumeratedRecord | null {
+    const name = this.addAddress(at, ip);
+    // addAddress took only a valid address: a colon tells the families apart.
+    return name === null ? null : this.published(name, ip, ip.includes(':') ? 'AAAA' : 'A');
+  }
+
+  /**
+   * Adds an address record; returns the fitted name it was added under, or null when it was a duplicate or
+   * unusable. Whether a record was added, whether or not this build enumerates (address() returns null for every
+   * record then): mesos-dns numbers a master only when its `master.` record was new.
+   */
+  addAddress(at: NameSlot | string, ip: string): string | null {
     const slot = typeof at === 'string' ? this.slot(at) : at;
     const name = this.nameOf(slot);
     const family = isIP(ip);
     if (name === null || family === 0) return null;
-    const rtype = family === 4 ? 'A' : 'AAAA';
     let values = family === 4 ? slot.a : slot.aaaa;
     if (values === undefined) {
       const map = family === 4 ? this.a : this.aaaa;
@@ -128,11 +138,11 @@ export class RecordBuilder {
       if (found === undefined) map.set(name, values);
       if (family === 4) slot.a = values;
       else slot.aaaa = values;
-      if (found === undefined) return this.published(name, ip, rtype);
+      if (found === undefined) return name;
     }
     if (!this.addOnce(values, ip)) return null;
     values.push(ip);
-    return this.published(name, ip, rtype);
+    return name;
   }
 
   service(at: NameSlot | string, to: NameSlot | string, port: number): EnumeratedRecord | null {

@@ -87,7 +87,7 @@ function addMasterRecords(out: RecordBuilder, domain: string, masters: readonly 
     if (isLeader) {
       if (leaderNumbered) continue;
       leaderNumbered = true;
-    } else if (out.address(`master.${tail}`, master.host) === null) {
+    } else if (out.addAddress(`master.${tail}`, master.host) === null) {
       continue;
     }
     out.address(`master${index}.${tail}`, master.host);
@@ -345,9 +345,9 @@ export function buildRecords(state: MesosState | null, options: RecordOptions): 
   return finish(recordSteps(state, options));
 }
 
-/** Exposed for the master-record table test. */
-export function masterRecordsOnly(domain: string, masters: readonly HostPort[], leader: HostPort | null): RecordSet {
-  const out = new RecordBuilder();
+/** Exposed for the master-record table test; `enumerate` as in RecordOptions. */
+export function masterRecordsOnly(domain: string, masters: readonly HostPort[], leader: HostPort | null, enumerate = true): RecordSet {
+  const out = new RecordBuilder(enumerate);
   addMasterRecords(out, domain, masters, leader);
   finish(out.trim());
   return { apex: `${domain}.`, a: out.a, aaaa: out.aaaa, srv: out.srv, frameworks: [], diagnostics: out.diagnostics };

@@ -110,6 +110,8 @@ export class TableSwap {
    * and left to the garbage collector, which frees it whenever its last reader lets go, as before this existed.
    */
   private sweep(): void {
+    // A swap while a check is pending sweeps at once: the pending check would only start a second chain.
+    if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
     this.sweepTimer = null;
     const quiet = this.quiet();
     const now = performance.now();

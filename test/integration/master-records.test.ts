@@ -1,0 +1,52 @@
+// The real program and real dig: every configured master gets its masterN. record and a place in master., as in
+// mesos-dns, in the gateway's build of the records (which leaves /v1/enumerate's per-task records out).
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dig } from '../helpers/dig.js';
+import { FakeMaster } from '../helpers/fake-master.js';
+import { startProgram, writeConfig, type Program } from '../helpers/program.js';
+
+const fixture = new URL('../fixtures/mesos-dns/generated/served-master-state.json', import.meta.url);
+const stateText = readFileSync(fixture, 'utf8');
+
+describe('master records of the configured masters', () => {
+  const master = new FakeMaster({ kind: 'status', status: 500, body: 'x' });
+  let program: Program;
+
+  beforeAll(async () => {
+    await master.start('127.0.0.1', 0);
+    // The first master answers and leads, so the others (loopback addresses nothing listens on) are never asked.
+    master.behaviour = { kind: 'state', body: { ...(JSON.parse(stateText) as Record<string, unknown>), leader: `master@127.0.0.1:${master.port}` } };
+    program = await startProgram(
+      writeConfig({
+        masters: [`127.0.0.1:${master.port}`, '127.0.0.2:5050', '127.0.0.3:5050', '127.0.0.2:5051'],
+        port: 0,
+        httpport: 0,
+        listener: '127.0.0.1',
+        HTTPListener: '127.0.0.1',
+        externalon: false,
+        refreshSeconds: 60,
+      }),
+    );
+    await program.waitForLog((l) => l.msg === 'records updated', 10_000);
+  });
+
+  afterAll(async () => {
+    await program?.stop();
+    await master.close();
+  });
+
+  it.each([
+    ['master0.mesos.', ['127.0.0.1']],
+    ['master1.mesos.', ['127.0.0.2']],
+    ['master2.mesos.', ['127.0.0.3']],
+    // The fourth master's address is already in master.: mesos-dns skips it, and numbers no master3.
+    ['master3.mesos.', []],
+    ['master.mesos.', ['127.0.0.1', '127.0.0.2', '127.0.0.3']],
+  ])('%s A → %j', async (name, addresses) => {
+    const got = await dig(program.dnsPort, name, 'A');
+    expect(got.rcode).toBe(addresses.length === 0 ? 'NXDOMAIN' : 'NOERROR');
+    const found = got.answer.map((line) => line.split(/\s+/).at(-1)).sort();
+    expect(found).toEqual(addresses);
+  });
+});
