@@ -86,11 +86,13 @@ export class TableSwap {
     return this.retired.length;
   }
 
-  /** Drops the build in progress, if any; its zone leaves service unless it is also the one served. */
+  /** Drops the build in progress, if any, freeing its buffers; its zone leaves service unless it is also the one served. */
   private abandonBuild(): void {
     const job = this.building;
     this.building = null;
-    if (job !== null && job.zone !== this.served.zone) job.zone.leaveService();
+    if (job === null) return;
+    job.builder.abandon();
+    if (job.zone !== this.served.zone) job.zone.leaveService();
   }
 
   /** Serves `next`; the zone and table it replaces leave service, and that table is freed once nothing needs it. */

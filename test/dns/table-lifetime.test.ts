@@ -7,6 +7,7 @@ import type { AnswerTable } from '../../dns/answer-table.js';
 import { fastAnswer } from '../../dns/fast-path.js';
 import { HttpApi, type HttpView } from '../../dns/http-api.js';
 import type { RecordSet, SrvTarget } from '../../dns/records.js';
+import { TableBuilder } from '../../dns/table-builder.js';
 import { TableSwap } from '../../dns/table-swap.js';
 import { Zone } from '../../dns/zone.js';
 import { question } from './question-bytes.js';
@@ -163,6 +164,40 @@ describe('a table no longer served', () => {
     expect(big.inService).toBe(false);
     await swap.settled();
     expect(first.isFreed).toBe(true);
+  });
+});
+
+describe('a build given up before its end', () => {
+  it('frees its arena and lists at once', async () => {
+    const zone = zoneOf(1, 20_000);
+    const builder = new TableBuilder(zone);
+    // Past the names (about 60k with their parents), into the answers: the arena is allocated for the whole table.
+    expect(builder.step(100_000)).toBeNull();
+    const before = process.memoryUsage().arrayBuffers;
+    builder.abandon();
+    await sleep(20);
+    expect(before - process.memoryUsage().arrayBuffers).toBeGreaterThan(1 << 20);
+    // Done with: it builds nothing more.
+    expect(builder.step(Number.POSITIVE_INFINITY)).toBeNull();
+  });
+
+  it('is abandoned by TableSwap when a newer zone replaces it', async () => {
+    const swap = newSwap();
+    swap.offer(zoneOf(1));
+    await swap.settled();
+    const base = process.memoryUsage().arrayBuffers;
+    swap.offer(zoneOf(2, 40_000));
+    // Let the big build run, in slices, until it has allocated its arena (about 6 MB for these 120k names).
+    const deadline = performance.now() + 20_000;
+    while (process.memoryUsage().arrayBuffers - base < 4 << 20 && performance.now() < deadline) await sleep(5);
+    expect(swap.pending).toBe(true);
+    const before = process.memoryUsage().arrayBuffers;
+    expect(before - base).toBeGreaterThanOrEqual(4 << 20);
+    swap.offer(zoneOf(3));
+    await sleep(20);
+    expect(before - process.memoryUsage().arrayBuffers).toBeGreaterThan(3 << 20);
+    await swap.settled();
+    expect(answerOf(servedTable(swap), 'app-1-t0.marathon.mesos')).not.toBeNull();
   });
 });
 
