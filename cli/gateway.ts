@@ -220,7 +220,7 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
   const routes = gatewayRoutes(
     {
       store,
-      mesos: halves.dns ? () => poller?.counters ?? { polls: 0, failures: 0, unchanged: 0, lastDurationMs: null } : null,
+      mesos: halves.dns ? () => poller?.counters ?? { polls: 0, failures: 0, unchanged: 0, sameState: 0, lastDurationMs: null } : null,
       marathon: halves.lb ? () => marathon?.counters ?? { fetches: 0, failures: 0, unchanged: 0, lastDurationMs: null } : null,
       mesosIntervalMs: config.refreshSeconds * 1000,
       marathonIntervalMs: config.lb.resyncSeconds * 1000,

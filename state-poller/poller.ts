@@ -9,6 +9,7 @@ import { DiagnosticLog } from './diagnostic-log.js';
 import { Progress } from './progress.js';
 import { hostnamesIn, normalizeMesosSteps, parseMesosState } from './normalize.js';
 import { prepareMesosTasks } from './mesos-task.js';
+import { sameDiagnostics, sameMesosStateSteps } from './same-state.js';
 import { runInSlices } from './slices.js';
 import { SingleFlight } from './single-flight.js';
 import type { SnapshotStore } from './store.js';
@@ -62,12 +63,14 @@ export interface PollCounters {
   readonly failures: number;
   /** Polls that brought the body already accepted (nothing parsed, no new snapshot). */
   readonly unchanged: number;
+  /** Polls whose body had changed but whose state (and diagnostics) were those served: parsed, nothing rebuilt. */
+  readonly sameState: number;
   /** Duration of the last poll, good or bad, in ms; null before the first. */
   readonly lastDurationMs: number | null;
 }
 
 export class MesosPoller {
-  private readonly count = { polls: 0, failures: 0, unchanged: 0, lastDurationMs: null as number | null };
+  private readonly count = { polls: 0, failures: 0, unchanged: 0, sameState: 0, lastDurationMs: null as number | null };
   private accepted: Accepted | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -165,19 +168,35 @@ export class MesosPoller {
       progress?.at('normalizing');
       // In slices: at 100k tasks normalizing takes over a second, and the DNS server answers in between.
       const normalized = await runInSlices(normalizeMesosSteps(parsed.doc, hosts));
+      // A master's state changes with every status update and resource offer, most of which DNS never sees: a state
+      // the same as the one served is kept as it is (the same object), so nothing downstream rebuilds.
+      const served = store.snapshot.mesos;
+      const sameState = served !== null && (await runInSlices(sameMesosStateSteps(served, normalized.state)));
       // Forgotten first: until the new body is kept, nothing may be confirmed as the state now served.
       this.accepted = null;
-      const snapshot = store.accept(normalized.state, normalized.diagnostics, now());
-      this.diagnostics.report(normalized.diagnostics);
-      this.count.lastDurationMs = now() - started;
-      progress?.done({ frameworks: normalized.state.frameworks.length });
-      logger.debug(
-        { generation: snapshot.generation, from: fetched.from, reason, ms: this.count.lastDurationMs, frameworks: normalized.state.frameworks.length },
-        'state loaded',
-      );
-      // Kept last, after the state is served and logged: compressing the body takes its share of a second.
+      let generation: number;
+      if (sameState && sameDiagnostics(store.diagnosticsFrom('mesos'), normalized.diagnostics)) {
+        store.confirm('mesos', now());
+        this.count.sameState += 1;
+        this.count.lastDurationMs = now() - started;
+        generation = store.snapshot.generation;
+        logger.debug({ from: fetched.from, reason, ms: this.count.lastDurationMs }, 'state unchanged: a new body with the same state');
+      } else {
+        // Only the diagnostics differ: the same state object, so that the records are not rebuilt either.
+        const snapshot = store.accept(sameState && served !== null ? served : normalized.state, normalized.diagnostics, now());
+        this.diagnostics.report(normalized.diagnostics);
+        this.count.lastDurationMs = now() - started;
+        generation = snapshot.generation;
+        progress?.done({ frameworks: normalized.state.frameworks.length });
+        logger.debug(
+          { generation, from: fetched.from, reason, ms: this.count.lastDurationMs, frameworks: normalized.state.frameworks.length },
+          'state loaded',
+        );
+      }
+      // Kept last, after the state is served and logged: compressing the body takes its share of a second. The new
+      // body is kept even when its state was the same, so that it is the one the next poll is recognised against.
       this.accepted = await acceptedOf(keep, accepted?.known ?? null, hosts, logger);
-      return { ok: true, generation: snapshot.generation };
+      return { ok: true, generation };
     } catch (error) {
       progress?.done();
       this.count.failures += 1;

@@ -46,6 +46,11 @@ export class SnapshotStore {
     return this.loadedAt[source];
   }
 
+  /** The diagnostics that source's half was last accepted with. */
+  diagnosticsFrom(source: SourceName): readonly Diagnostic[] {
+    return this.diagnosticsOf[source];
+  }
+
   /** The error of that source's most recent poll, or null when it succeeded (or never ran). */
   failureOf(source: SourceName): PollFailure | null {
     return this.failures[source];

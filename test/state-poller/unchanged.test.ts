@@ -244,7 +244,8 @@ describe('a kept body that fails', () => {
 
   it('makes the poller start from nothing: never a stale body confirmed as the state served', async () => {
     // A source that serves A, then B whose body cannot be kept, then A again, then a kept A that turns out damaged.
-    const doc = (hostname: string): Record<string, unknown> => ({ ...freshState(), hostname });
+    // Each a different state (the leader differs), not only a different body.
+    const doc = (hostname: string): Record<string, unknown> => ({ ...freshState(), hostname, leader: `master@127.0.0.${hostname === 'a' ? 1 : 2}:5050` });
     const knownSeen: (KnownBody | null)[] = [];
     let damage: KnownBody | null = null;
     const steps: ((known: KnownBody | null) => Promise<Fetched>)[] = [
@@ -277,8 +278,9 @@ describe('a kept body that fails', () => {
     expect(knownSeen[3]).not.toBeNull();
     expect(damage).toBe(knownSeen[3]);
     expect(knownSeen[4]).toBeNull();
-    expect(store.snapshot.generation).toBe(4);
-    expect(poller.counters).toMatchObject({ polls: 5, unchanged: 0, failures: 1 });
+    // The last A was parsed afresh (nothing kept to compare with) and found to be the state served: confirmed.
+    expect(store.snapshot.generation).toBe(3);
+    expect(poller.counters).toMatchObject({ polls: 5, unchanged: 0, sameState: 1, failures: 1 });
   });
 });
 
@@ -333,13 +335,43 @@ describe('MesosPoller and an unchanged state', () => {
     expect(store.loadedAtOf('mesos')).toBeGreaterThan(firstLoaded);
     expect(poller.counters).toMatchObject({ polls: 2, unchanged: 1, failures: 0 });
 
+    // A new body with the same state (the master's own host name is not part of it): parsed, compared, and confirmed.
+    const sameState = freshState();
+    sameState.hostname = 'another-master';
+    m.behaviour = { kind: 'state', body: sameState };
+    expect(await poller.pollNow('same state')).toEqual({ ok: true, generation: 1 });
+    expect(store.snapshot).toBe(first);
+    expect(installed).toEqual([1]);
+    expect(poller.counters).toMatchObject({ polls: 3, unchanged: 1, sameState: 1 });
+    // That body is the one kept now: brought again, it is recognised before parsing.
+    expect(await poller.pollNow('same body again')).toEqual({ ok: true, generation: 1 });
+    expect(poller.counters).toMatchObject({ polls: 4, unchanged: 2, sameState: 1 });
+
     const changed = freshState();
-    changed.hostname = 'another-master';
+    (changed.frameworks as { name: string }[])[0] = { ...(changed.frameworks as { name: string }[])[0], name: 'renamed' } as { name: string };
     m.behaviour = { kind: 'state', body: changed };
     expect(await poller.pollNow('changed')).toEqual({ ok: true, generation: 2 });
     expect(installed).toEqual([1, 2]);
-    expect(poller.counters).toMatchObject({ polls: 3, unchanged: 1 });
-    expect(m.requests).toBe(3);
+    expect(store.snapshot.mesos?.frameworks.map((f) => f.name)).toContain('renamed');
+    expect(poller.counters).toMatchObject({ polls: 5, unchanged: 2, sameState: 1 });
+    expect(m.requests).toBe(5);
+  });
+
+  it('keeps the state object when only the diagnostics change, so that nothing downstream rebuilds', async () => {
+    const m = await master(freshState());
+    const { poller, store, installed } = mesosPoller([`127.0.0.1:${m.port}`], async (h) => (h === 'localhost' ? ['127.0.0.1'] : []));
+    await poller.pollNow('first');
+    const state = store.snapshot.mesos;
+    const withBadTask = freshState();
+    const frameworks = withBadTask.frameworks as { tasks: unknown[] }[];
+    // A task that is not an object: skipped with a diagnostic, the state otherwise the same.
+    frameworks[0] = { ...frameworks[0], tasks: [...(frameworks[0]?.tasks ?? []), 'not a task'] } as { tasks: unknown[] };
+    m.behaviour = { kind: 'state', body: withBadTask };
+    expect(await poller.pollNow('bad task')).toEqual({ ok: true, generation: 2 });
+    expect(installed).toEqual([1, 2]);
+    expect(store.snapshot.mesos).toBe(state);
+    expect(store.snapshot.diagnostics.length).toBeGreaterThan(0);
+    expect(poller.counters).toMatchObject({ sameState: 0 });
   });
 
   it('rebuilds the same body when a host name in it now resolves to other addresses', async () => {
