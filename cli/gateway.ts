@@ -173,6 +173,9 @@ export async function startGateway(config: Config, options: GatewayOptions, extr
     },
     onError: (error) => logger.error({ err: error }, 'could not build the DNS records of a new state; still serving the previous ones'),
   });
+  // The Mesos half's object is compared, not its generation: a poll that parsed the state already served keeps that
+  // object (state-poller/same-state.ts), so nothing is rebuilt. So a records build that failed (a bug, reported by
+  // onError) is tried again only when the state changes, not by a new body of the same state.
   let lastMesos: Snapshot['mesos'] | undefined;
   const onSnapshot = (snapshot: Snapshot): void => {
     if (!halves.dns || snapshot.mesos === lastMesos) return;

@@ -8,7 +8,7 @@ export interface MetricsSample {
     readonly failures: number;
     /** Polls that brought the state already served (nothing rebuilt). */
     readonly unchanged: number;
-    /** Polls whose body had changed but whose state was the one served (parsed, nothing rebuilt); Mesos only. */
+    /** Polls that parsed a state and diagnostics the same as those served (nothing rebuilt); Mesos only. */
     readonly sameState?: number;
     readonly lastDurationMs: number | null;
     /** Seconds since the last good poll; null before the first. */
@@ -78,7 +78,7 @@ export function renderMetrics(m: MetricsSample): string {
   f.family('switchyard_polls_total', 'counter', 'Polls of each upstream source.', per((s) => s.polls));
   f.family('switchyard_poll_errors_total', 'counter', 'Failed polls of each upstream source (the last good state was kept).', per((s) => s.failures));
   f.family('switchyard_polls_unchanged_total', 'counter', 'Polls that brought the state already served, recognised before parsing (nothing rebuilt).', per((s) => s.unchanged));
-  f.family('switchyard_polls_same_state_total', 'counter', 'Polls whose body had changed but whose state was the one served (parsed and compared, nothing rebuilt).', per((s) => s.sameState ?? null));
+  f.family('switchyard_polls_same_state_total', 'counter', 'Polls that parsed a state and diagnostics the same as those served, most often from a new body (compared, nothing rebuilt).', per((s) => s.sameState ?? null));
   f.family('switchyard_poll_duration_seconds', 'gauge', 'Duration of the last poll of each source.', per((s) => (s.lastDurationMs === null ? null : s.lastDurationMs / 1000)));
   f.family('switchyard_snapshot_age_seconds', 'gauge', 'Seconds since the last good poll of each source.', per((s) => s.ageSeconds));
   f.family('switchyard_apps', 'gauge', 'Marathon apps in the current snapshot.', [[{}, m.apps]]);

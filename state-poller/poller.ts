@@ -63,7 +63,10 @@ export interface PollCounters {
   readonly failures: number;
   /** Polls that brought the body already accepted (nothing parsed, no new snapshot). */
   readonly unchanged: number;
-  /** Polls whose body had changed but whose state (and diagnostics) were those served: parsed, nothing rebuilt. */
+  /**
+   * Polls that parsed a state and diagnostics the same as those served, so nothing was rebuilt: most often a new body
+   * (a status update, an offer), else the same body parsed again because a host name in it was looked up anew.
+   */
   readonly sameState: number;
   /** Duration of the last poll, good or bad, in ms; null before the first. */
   readonly lastDurationMs: number | null;
@@ -180,7 +183,7 @@ export class MesosPoller {
         this.count.sameState += 1;
         this.count.lastDurationMs = now() - started;
         generation = store.snapshot.generation;
-        logger.debug({ from: fetched.from, reason, ms: this.count.lastDurationMs }, 'state unchanged: a new body with the same state');
+        logger.debug({ from: fetched.from, reason, ms: this.count.lastDurationMs }, 'state unchanged: parsed, and the same as the one served');
       } else {
         // Only the diagnostics differ: the same state object, so that the records are not rebuilt either.
         const snapshot = store.accept(sameState && served !== null ? served : normalized.state, normalized.diagnostics, now());
