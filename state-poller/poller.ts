@@ -185,7 +185,8 @@ export class MesosPoller {
         generation = store.snapshot.generation;
         logger.debug({ from: fetched.from, reason, ms: this.count.lastDurationMs }, 'state unchanged: parsed, and the same as the one served');
       } else {
-        // Only the diagnostics differ: the same state object, so that the records are not rebuilt either.
+        // A new state; or the same one with other diagnostics, installed with the object served so that the records
+        // are not rebuilt either.
         const snapshot = store.accept(sameState && served !== null ? served : normalized.state, normalized.diagnostics, now());
         this.diagnostics.report(normalized.diagnostics);
         this.count.lastDurationMs = now() - started;
