@@ -40,8 +40,15 @@ function runChild<T>(args: readonly string[]): Promise<T> {
  */
 class Upstreams {
   bodies: { mesos: Buffer; marathon: Buffer } = { mesos: Buffer.from('{}'), marathon: Buffer.from('{"apps":[]}') };
+  /** What POST /bench/same-state makes the Mesos body: the same state in another body (see writeBodies). */
+  sameState: Buffer = Buffer.from('{}');
   port = 0;
   private readonly server: Server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/bench/same-state') {
+      this.bodies = { ...this.bodies, mesos: this.sameState };
+      res.writeHead(204).end();
+      return;
+    }
     const body = req.url === '/master/state' ? this.bodies.mesos : req.url?.startsWith('/v2/apps') === true ? this.bodies.marathon : null;
     if (body === null) res.writeHead(404).end();
     else res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body);
@@ -57,20 +64,25 @@ class Upstreams {
 }
 
 /**
- * The two upstream bodies of a synthetic cluster, written to files the children read, and the Mesos state with one
- * task's id changed (a changed poll: every record and the answer table are built again).
+ * The two upstream bodies of a synthetic cluster, written to files the children read; the Mesos state with one
+ * task's id changed (a changed poll: every record and the answer table are built again); and the same state in
+ * another body, one agent's `cpus` changed (a field DNS never reads, as a master's state changes with every offer).
  */
-function writeBodies(dir: string, apps: number, tasksPerApp: number, master: string): [string, string, Buffer] {
+function writeBodies(dir: string, apps: number, tasksPerApp: number, master: string): [string, string, Buffer, Buffer] {
   const shape = { apps, tasksPerApp, agents: Math.max(10, Math.round(apps / 10)), master };
   const mesos = join(dir, `mesos-${apps}.json`);
   const marathon = join(dir, `marathon-${apps}.json`);
   const doc = mesosStateDoc(shape);
   writeFileSync(mesos, JSON.stringify(doc));
   writeFileSync(marathon, JSON.stringify(marathonAppsDoc(shape)));
+  const same = structuredClone(doc);
+  const agent = (same.slaves as { resources: { cpus: number } }[])[0];
+  if (agent === undefined) throw new Error('the synthetic state has no agent');
+  agent.resources.cpus -= 1;
   const task = (doc.frameworks as { tasks: { id: string }[] }[])[0]?.tasks[0];
   if (task === undefined) throw new Error('the synthetic state has no task');
   task.id = `${task.id}-changed`;
-  return [mesos, marathon, Buffer.from(JSON.stringify(doc))];
+  return [mesos, marathon, Buffer.from(JSON.stringify(doc)), Buffer.from(JSON.stringify(same))];
 }
 
 /** A fixed CPU workload (string building and hashing), so figures from different runs can be put side by side. */
@@ -98,11 +110,15 @@ async function main(): Promise<void> {
   const upstreamArgs = [master, `http://${master}`];
   try {
     for (const size of SIZES) {
-      const [mesosFile, marathonFile, changedMesos] = writeBodies(dir, size.apps, size.tasksPerApp, master);
+      const [mesosFile, marathonFile, changedMesos, sameStateMesos] = writeBodies(dir, size.apps, size.tasksPerApp, master);
       const bodies = [mesosFile, marathonFile];
-      upstreams.bodies = { mesos: readFileSync(mesosFile), marathon: readFileSync(marathonFile) };
+      const first = { mesos: readFileSync(mesosFile), marathon: readFileSync(marathonFile) };
+      upstreams.bodies = first;
+      upstreams.sameState = sameStateMesos;
       const timedRun = await runChild<ScaleRun>(['time', ...bodies]);
       const pollRun = await runChild<PollRun>(['poll', ...upstreamArgs]);
+      // The poll run ends on the same-state body: the runs after it load the first one.
+      upstreams.bodies = first;
       const { peakRssMB, trace } = await runChild<{ peakRssMB: number; trace: Record<string, RssStep> }>(['rss', ...upstreamArgs]);
       const gateway = await gatewayRun(master, () => {
         upstreams.bodies = { ...upstreams.bodies, mesos: changedMesos };
@@ -117,6 +133,7 @@ async function main(): Promise<void> {
       console.log('  the real pollers over loopback HTTP (ms)   first load            unchanged (median of 5)');
       for (const stage of Object.keys(run.unchanged)) console.log(`    ${stage.padEnd(26)} ${ms(run.firstLoad[stage])}   ${ms(run.unchanged[stage])}`);
       console.log(`    ${'unchanged poll, both'.padEnd(26)} ${' '.repeat(22)}   ${ms(run.unchangedTotal)}`);
+      console.log(`    ${'Mesos: a new body, same state'.padEnd(26)} ${' '.repeat(22)}   ${ms(run.sameStatePoll)}   (parsed and compared; nothing rebuilt)`);
       console.log('  longest time the event loop (the DNS server) went unserved during a first load:');
       for (const [part, pause] of Object.entries(run.longestPauseMs)) console.log(`    ${part.padEnd(48)} ${pause.toFixed(0).padStart(6)} ms`);
       console.log(`  peak RSS of a process that loads this state once through the pollers and keeps what switchyard keeps: ${peakRssMB.toFixed(0)} MB`);

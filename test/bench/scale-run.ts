@@ -50,6 +50,8 @@ export interface PollRun {
   readonly longestPauseMs: Record<string, number>;
   readonly unchanged: Record<string, StageTime>;
   readonly unchangedTotal: StageTime;
+  /** A Mesos poll of the same state in another body: parsed, normalized, compared, and nothing rebuilt. */
+  readonly sameStatePoll: StageTime;
 }
 
 const UNCHANGED_POLLS = 5;
@@ -187,9 +189,18 @@ async function pollMode(master: string, marathonUrl: string): Promise<PollRun> {
   if (store.snapshot.generation !== generation || mesos.counters.unchanged !== UNCHANGED_POLLS || marathon.counters.unchanged !== UNCHANGED_POLLS) {
     throw new Error(`unchanged polls were not recognised: generation ${generation} → ${store.snapshot.generation}, ${mesos.counters.unchanged} / ${marathon.counters.unchanged} unchanged`);
   }
+  // The benchmark's server answers with the same state in another body from now on (scale-bench.ts's Upstreams).
+  const switched = await fetch(`http://${master}/bench/same-state`, { method: 'POST' });
+  if (switched.status !== 204) throw new Error(`the benchmark's server did not switch to the same-state body: ${switched.status}`);
+  const same: Record<string, StageTime> = {};
+  await timedAsync(same, 'Mesos poll', () => mesos.pollNow('same state, new body'));
+  const sameStatePoll = same['Mesos poll'];
+  if (sameStatePoll === undefined || store.snapshot.generation !== generation || mesos.counters.sameState !== 1) {
+    throw new Error(`the same state in a new body was not recognised: generation ${generation} → ${store.snapshot.generation}, ${mesos.counters.sameState} same-state polls`);
+  }
   await Promise.all([mesos.stop(), marathon.stop()]);
   const unchanged = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
-  return { firstLoad, longestPauseMs, unchanged, unchangedTotal: sum(unchanged, Object.keys(unchanged)) };
+  return { firstLoad, longestPauseMs, unchanged, unchangedTotal: sum(unchanged, Object.keys(unchanged)), sameStatePoll };
 }
 
 /** RSS, JS heap (used and reserved) and memory outside the heap (the bodies' and the answer table's buffers), in MB. */
