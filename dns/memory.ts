@@ -1,23 +1,18 @@
 // Giving an answer table's buffers back before V8's next full collection: those it grew out of while it was built,
 // and a whole table once it is no longer served. No I/O (an in-process message channel); it detaches the buffers.
-// dns/ keeps its own copy of state-poller/memory.ts's releaseMemory, as the two layers import nothing from each
-// other but the snapshot model.
+// releaseMemory is dns/'s own copy of state-poller/memory.ts's, as the two layers import nothing from each other but
+// the snapshot model.
 import { MessageChannel } from 'node:worker_threads';
 
-/** The buffers that can be detached: ArrayBuffers (not shared ones) not detached yet, each once. */
-function owned(buffers: readonly ArrayBufferLike[]): ArrayBuffer[] {
-  return [...new Set(buffers)].filter((buffer): buffer is ArrayBuffer => buffer instanceof ArrayBuffer && buffer.byteLength > 0);
-}
-
 /**
- * Moves each buffer's memory to a new ArrayBuffer that nothing refers to (structuredClone's transfer copies nothing),
- * leaving the buffer detached: every view of it has length 0. The table's outgrown arenas and lists (tens of MB at
+ * Moves `buffer`'s memory to a new ArrayBuffer that nothing refers to (structuredClone's transfer copies nothing),
+ * leaving `buffer` detached: every view of it has length 0. The table's outgrown arenas and lists (tens of MB at
  * 100k tasks) are old by the time they are dropped; the new object is young, so the next scavenge frees the memory,
  * and while a table is built one comes within milliseconds. Only for buffers nothing else shares: made with
  * Buffer.allocUnsafeSlow or a typed array constructor.
  */
-export function releaseMemory(...buffers: ArrayBufferLike[]): void {
-  for (const buffer of owned(buffers)) structuredClone(buffer, { transfer: [buffer] });
+export function releaseMemory(buffer: ArrayBufferLike): void {
+  if (buffer instanceof ArrayBuffer && buffer.byteLength > 0) structuredClone(buffer, { transfer: [buffer] });
 }
 
 /**
@@ -29,7 +24,8 @@ export function releaseMemory(...buffers: ArrayBufferLike[]): void {
  * to 494-495 (how glibc placed what came next, presumably), for no gain. Same buffers as releaseMemory.
  */
 export function freeMemoryNow(...buffers: ArrayBufferLike[]): void {
-  const list = owned(buffers);
+  // Each once (a transfer list naming one twice throws), and only ArrayBuffers (not shared) not detached yet.
+  const list = [...new Set(buffers)].filter((buffer): buffer is ArrayBuffer => buffer instanceof ArrayBuffer && buffer.byteLength > 0);
   if (list.length === 0) return;
   const { port1, port2 } = new MessageChannel();
   port1.postMessage(null, list);

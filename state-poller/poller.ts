@@ -174,11 +174,11 @@ export class MesosPoller {
       // A master's state changes with every status update and resource offer, most of which DNS never sees: a state
       // the same as the one served is kept as it is (the same object), so nothing downstream rebuilds.
       const served = store.snapshot.mesos;
-      const sameState = served !== null && (await runInSlices(sameMesosStateSteps(served, normalized.state)));
+      const kept = served !== null && (await runInSlices(sameMesosStateSteps(served, normalized.state))) ? served : null;
       // Forgotten first: until the new body is kept, nothing may be confirmed as the state now served.
       this.accepted = null;
       let generation: number;
-      if (sameState && sameDiagnostics(store.diagnosticsFrom('mesos'), normalized.diagnostics)) {
+      if (kept !== null && sameDiagnostics(store.diagnosticsFrom('mesos'), normalized.diagnostics)) {
         store.confirm('mesos', now());
         this.count.sameState += 1;
         this.count.lastDurationMs = now() - started;
@@ -187,7 +187,7 @@ export class MesosPoller {
       } else {
         // A new state; or the same one with other diagnostics, installed with the object served so that the records
         // are not rebuilt either.
-        const snapshot = store.accept(sameState && served !== null ? served : normalized.state, normalized.diagnostics, now());
+        const snapshot = store.accept(kept ?? normalized.state, normalized.diagnostics, now());
         this.diagnostics.report(normalized.diagnostics);
         this.count.lastDurationMs = now() - started;
         generation = snapshot.generation;

@@ -36,6 +36,13 @@ function servedTable(swap: TableSwap): AnswerTable {
   return table;
 }
 
+/** Offers `zone` to `swap`, waits until it is served with its table, and returns that table. */
+async function serve(swap: TableSwap, zone: Zone): Promise<AnswerTable> {
+  swap.offer(zone);
+  await swap.settled();
+  return servedTable(swap);
+}
+
 /** Long enough for TableSwap's next check of its retired tables (every 50 ms). */
 const nextSweep = (): Promise<void> => sleep(120);
 
@@ -58,18 +65,14 @@ describe('a table no longer served', () => {
   it('is freed at the swap, and its zone is retired', async () => {
     const swap = newSwap();
     const one = zoneOf(1);
-    swap.offer(one);
-    await swap.settled();
-    const first = servedTable(swap);
+    const first = await serve(swap, one);
     expect(one.readsFrom(first)).toBe(true);
     const bytes = first.bytes.length;
     expect(bytes).toBeGreaterThan(10_000);
 
     const two = zoneOf(2);
-    swap.offer(two);
     // Still served while the new table is built (a 300-app zone is built within the first slice or two).
-    await swap.settled();
-    expect(servedTable(swap)).not.toBe(first);
+    expect(await serve(swap, two)).not.toBe(first);
     expect(first.isFreed).toBe(true);
     expect(swap.retiring).toBe(0);
     // Its memory went with it: every view of its buffers is empty.
@@ -85,15 +88,12 @@ describe('a table no longer served', () => {
   it('waits for a reader that holds it, and is freed once that reader lets go', async () => {
     const swap = newSwap();
     const one = zoneOf(1);
-    swap.offer(one);
-    await swap.settled();
-    const first = servedTable(swap);
+    const first = await serve(swap, one);
     const expected = [...one.records.srv];
     const release = one.records.hold?.();
     expect(release).toBeTypeOf('function');
 
-    swap.offer(zoneOf(2));
-    await swap.settled();
+    await serve(swap, zoneOf(2));
     await nextSweep();
     expect(first.isFreed).toBe(false);
     expect(swap.retiring).toBe(1);
@@ -110,11 +110,8 @@ describe('a table no longer served', () => {
   it('waits while a UDP send is queued', async () => {
     let quiet = false;
     const swap = newSwap(() => quiet);
-    swap.offer(zoneOf(1));
-    await swap.settled();
-    const first = servedTable(swap);
-    swap.offer(zoneOf(2));
-    await swap.settled();
+    const first = await serve(swap, zoneOf(1));
+    await serve(swap, zoneOf(2));
     await nextSweep();
     expect(first.isFreed).toBe(false);
     quiet = true;
@@ -125,24 +122,18 @@ describe('a table no longer served', () => {
   it('is kept while another server still answers from its zone', async () => {
     const [left, right] = [newSwap(), newSwap()];
     const shared = zoneOf(1);
-    left.offer(shared);
-    await left.settled();
-    right.offer(shared);
-    await right.settled();
+    const leftTable = await serve(left, shared);
+    const rightTable = await serve(right, shared);
     // The zone reads its records from the first table built for it, the left one.
-    const leftTable = servedTable(left);
     expect(shared.readsFrom(leftTable)).toBe(true);
-    const rightTable = servedTable(right);
 
-    left.offer(zoneOf(2));
-    await left.settled();
+    await serve(left, zoneOf(2));
     await nextSweep();
     // The right server answers from `shared` still, and its general path reads the left table's records.
     expect(leftTable.isFreed).toBe(false);
     expect(shared.records.a.get('app-3-t1.marathon.mesos.')).toEqual(['10.1.0.7']);
 
-    right.offer(zoneOf(3));
-    await right.settled();
+    await serve(right, zoneOf(3));
     // The right table was never read by the zone: freed at once. The left one at the left server's next check.
     expect(rightTable.isFreed).toBe(true);
     await nextSweep();
@@ -151,9 +142,7 @@ describe('a table no longer served', () => {
 
   it('is not freed while a build for a newer zone is abandoned', async () => {
     const swap = newSwap();
-    swap.offer(zoneOf(1));
-    await swap.settled();
-    const first = servedTable(swap);
+    const first = await serve(swap, zoneOf(1));
     const big = zoneOf(2, 20_000);
     swap.offer(big);
     expect(swap.pending).toBe(true);
@@ -183,8 +172,7 @@ describe('a build given up before its end', () => {
 
   it('is abandoned by TableSwap when a newer zone replaces it', async () => {
     const swap = newSwap();
-    swap.offer(zoneOf(1));
-    await swap.settled();
+    await serve(swap, zoneOf(1));
     const base = process.memoryUsage().arrayBuffers;
     swap.offer(zoneOf(2, 40_000));
     // Let the big build run, in slices, until it has allocated its arena (about 6 MB for these 120k names).
@@ -211,9 +199,7 @@ describe('/v1/axfr while the zone is replaced', () => {
   it('writes the whole body from the zone it started with, then lets its table go', async () => {
     const swap = newSwap();
     let zone = zoneOf(1, 20_000);
-    swap.offer(zone);
-    await swap.settled();
-    const first = servedTable(swap);
+    const first = await serve(swap, zone);
     const records = zone.records;
     const document = {
       TTL: 60,
@@ -250,13 +236,12 @@ describe('/v1/axfr while the zone is replaced', () => {
     if (reader === undefined) throw new Error('no body');
     const decoder = new TextDecoder();
     let text = '';
-    const first1 = await reader.read();
-    text += decoder.decode(first1.value, { stream: true });
+    const firstChunk = await reader.read();
+    text += decoder.decode(firstChunk.value, { stream: true });
 
     // A newer zone is served meanwhile; the body's table is held, not freed.
     zone = zoneOf(2);
-    swap.offer(zone);
-    await swap.settled();
+    await serve(swap, zone);
     await nextSweep();
     expect(first.isFreed).toBe(false);
 

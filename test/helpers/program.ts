@@ -35,6 +35,14 @@ export interface Program {
   stop(): Promise<number | null>;
 }
 
+/**
+ * A config that serves DNS and HTTP on free loopback ports and forwards nothing outside the zone (no resolver is
+ * ever asked), with `rest` added: what a test of the real program starts from.
+ */
+export function loopbackConfig(rest: Record<string, unknown>): Record<string, unknown> {
+  return { port: 0, httpport: 0, listener: '127.0.0.1', HTTPListener: '127.0.0.1', externalon: false, ...rest };
+}
+
 /** Writes the config into a fresh temp folder (so relative paths resolve there) and returns its path. */
 export function writeConfig(config: Record<string, unknown>, files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-test-'));

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeMaster } from '../helpers/fake-master.js';
-import { startProgram, writeConfig, type Program } from '../helpers/program.js';
+import { loopbackConfig, startProgram, writeConfig, type Program } from '../helpers/program.js';
 
 const state = JSON.parse(readFileSync(new URL('../fixtures/mesos-dns/generated/served-master-state.json', import.meta.url), 'utf8')) as {
   frameworks: { name: string }[];
@@ -16,7 +16,7 @@ describe('/v1/enumerate follows the state it is built from', () => {
   beforeAll(async () => {
     port = await master.start('127.0.0.1');
     master.behaviour = { kind: 'state', body: { ...state, leader: `master@127.0.0.1:${port}` } };
-    program = await startProgram(writeConfig({ masters: [`127.0.0.1:${port}`], port: 0, httpport: 0, listener: '127.0.0.1', HTTPListener: '127.0.0.1', externalon: false, refreshSeconds: 3600 }));
+    program = await startProgram(writeConfig(loopbackConfig({ masters: [`127.0.0.1:${port}`], refreshSeconds: 3600 })));
     await program.waitForLog((l) => l.msg === 'records updated');
   });
   afterAll(async () => {

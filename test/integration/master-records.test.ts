@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../helpers/dig.js';
 import { FakeMaster } from '../helpers/fake-master.js';
-import { startProgram, writeConfig, type Program } from '../helpers/program.js';
+import { loopbackConfig, startProgram, writeConfig, type Program } from '../helpers/program.js';
 
 const fixture = new URL('../fixtures/mesos-dns/generated/served-master-state.json', import.meta.url);
 const stateText = readFileSync(fixture, 'utf8');
@@ -21,15 +21,7 @@ describe('master records of the configured masters', () => {
     // The first master answers and leads, so the others (loopback addresses nothing listens on) are never asked.
     master.behaviour = { kind: 'state', body: stateOf('master-1') };
     program = await startProgram(
-      writeConfig({
-        masters: [`127.0.0.1:${master.port}`, '127.0.0.2:5050', '127.0.0.3:5050', '127.0.0.2:5051'],
-        port: 0,
-        httpport: 0,
-        listener: '127.0.0.1',
-        HTTPListener: '127.0.0.1',
-        externalon: false,
-        refreshSeconds: 60,
-      }),
+      writeConfig(loopbackConfig({ masters: [`127.0.0.1:${master.port}`, '127.0.0.2:5050', '127.0.0.3:5050', '127.0.0.2:5051'], refreshSeconds: 60 })),
     );
     await program.waitForLog((l) => l.msg === 'records updated', 10_000);
   });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../helpers/dig.js';
 import { FakeMaster } from '../helpers/fake-master.js';
-import { startProgram, writeConfig, type LogLine, type Program } from '../helpers/program.js';
+import { loopbackConfig, startProgram, writeConfig, type LogLine, type Program } from '../helpers/program.js';
 
 const fixture = new URL('../fixtures/mesos-dns/generated/served-master-state.json', import.meta.url);
 const stateText = readFileSync(fixture, 'utf8');
@@ -27,16 +27,7 @@ describe('switchyard while the master fails', () => {
     // The leader is the master that is contacted, so no redirect happens and leader.mesos is 127.0.0.1.
     state = { ...(JSON.parse(stateText) as Record<string, unknown>), leader: `master@127.0.0.1:${master.port}` };
     program = await startProgram(
-      writeConfig({
-        masters: [`127.0.0.1:${master.port}`],
-        port: 0,
-        httpport: 0,
-        listener: '127.0.0.1',
-        HTTPListener: '127.0.0.1',
-        externalon: false,
-        refreshSeconds: 60,
-        stateTimeoutSeconds: 2,
-      }),
+      writeConfig(loopbackConfig({ masters: [`127.0.0.1:${master.port}`], refreshSeconds: 60, stateTimeoutSeconds: 2 })),
     );
   });
 
